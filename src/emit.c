@@ -1,0 +1,143 @@
+/* Stage 6, emitting JSON Lines. A small writer of its own rather than cJSON
+ * trees: records are flat, and building a tree per entity would cost more
+ * than the whole extraction. */
+#include "newsmine.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char hex[] = "0123456789abcdef";
+
+/* Bytes that must be escaped in a JSON string. */
+static bool needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+static newsmine_status put_escaped(newsmine_buffer *out, const char *s, size_t n)
+{
+    if (newsmine_buffer_reserve(out, n + 2)) return NEWSMINE_ERR_NOMEM;
+    out->data[out->len++] = '"';
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!needs_escape(c)) continue;
+        if (newsmine_buffer_append(out, s + run, i - run)) return NEWSMINE_ERR_NOMEM;
+        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        size_t len = 6;
+        switch (c) {
+        case '"': esc[1] = '"'; len = 2; break;
+        case '\\': esc[1] = '\\'; len = 2; break;
+        case '\n': esc[1] = 'n'; len = 2; break;
+        case '\r': esc[1] = 'r'; len = 2; break;
+        case '\t': esc[1] = 't'; len = 2; break;
+        default: break;
+        }
+        if (newsmine_buffer_append(out, esc, len)) return NEWSMINE_ERR_NOMEM;
+        run = i + 1;
+    }
+    if (newsmine_buffer_append(out, s + run, n - run)) return NEWSMINE_ERR_NOMEM;
+    return newsmine_buffer_putc(out, '"');
+}
+
+static newsmine_status put(newsmine_buffer *out, const char *s)
+{
+    return newsmine_buffer_append(out, s, strlen(s));
+}
+
+static newsmine_status put_size(newsmine_buffer *out, size_t v)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof buf, "%zu", v);
+    return newsmine_buffer_append(out, buf, (size_t)n);
+}
+
+/* "type":..,"start":..,"end":..,"text":..,"norm":..,"rule":.. */
+static newsmine_status put_entity_fields(newsmine_buffer *out, const newsmine_doc *doc,
+                                         const newsmine_entity *e)
+{
+    newsmine_status st = put(out, "\"type\":\"");
+    if (!st) st = put(out, newsmine_type_name(e->type));
+    if (!st) st = put(out, "\",\"start\":");
+    if (!st) st = put_size(out, e->start);
+    if (!st) st = put(out, ",\"end\":");
+    if (!st) st = put_size(out, e->end);
+    if (!st) st = put(out, ",\"text\":");
+    if (!st) st = put_escaped(out, doc->text + e->start_byte, e->end_byte - e->start_byte);
+    if (!st) st = put(out, ",\"norm\":");
+    if (!st) st = newsmine_buffer_append(out, e->norm, e->norm_len);
+    if (!st) st = put(out, ",\"rule\":");
+    if (!st) st = put_escaped(out, e->rule, strlen(e->rule));
+    return st;
+}
+
+static newsmine_status put_repaired(newsmine_buffer *out, const newsmine_doc *doc)
+{
+    if (!doc->repaired) return NEWSMINE_OK;
+    newsmine_status st = put(out, ",\"repaired\":");
+    return st ? st : put_size(out, doc->repaired);
+}
+
+static newsmine_status emit_entities(const newsmine_doc *doc, const newsmine_entity *ents,
+                                     size_t n, newsmine_buffer *out)
+{
+    newsmine_status st = NEWSMINE_OK;
+    for (size_t i = 0; !st && i < n; i++) {
+        st = put(out, "{\"doc\":");
+        if (!st) st = put_escaped(out, doc->id, doc->id_len);
+        if (!st) st = newsmine_buffer_putc(out, ',');
+        if (!st) st = put_entity_fields(out, doc, &ents[i]);
+        if (!st) st = put_repaired(out, doc);
+        if (!st) st = put(out, "}\n");
+    }
+    return st;
+}
+
+/* The members of the metadata object, without its braces. */
+static newsmine_status put_meta_members(newsmine_buffer *out, const newsmine_doc *doc)
+{
+    if (!doc->meta || doc->meta_len < 2) return NEWSMINE_OK;
+    const char *inner = doc->meta + 1;
+    size_t n = doc->meta_len - 2;
+    while (n && (inner[0] == ' ' || inner[0] == '\n'))
+        inner++, n--;
+    if (!n) return NEWSMINE_OK;
+    newsmine_status st = newsmine_buffer_putc(out, ',');
+    return st ? st : newsmine_buffer_append(out, inner, n);
+}
+
+static newsmine_status emit_document(const newsmine_doc *doc, const newsmine_entity *ents,
+                                     size_t n, bool store_text, newsmine_buffer *out)
+{
+    newsmine_status st = put(out, "{\"doc\":");
+    if (!st) st = put_escaped(out, doc->id, doc->id_len);
+    if (!st) st = put_meta_members(out, doc);
+    if (!st) st = put_repaired(out, doc);
+    if (!st && store_text) {
+        st = put(out, ",\"text\":");
+        if (!st) st = put_escaped(out, doc->text, doc->text_len);
+    }
+    if (!st) st = put(out, ",\"entities\":[");
+    for (size_t i = 0; !st && i < n; i++) {
+        st = put(out, i ? ",{" : "{");
+        if (!st) st = put_entity_fields(out, doc, &ents[i]);
+        if (!st) st = newsmine_buffer_putc(out, '}');
+    }
+    if (!st) st = put(out, "]}\n");
+    return st;
+}
+
+newsmine_status newsmine_emit(const newsmine_doc *doc, const newsmine_entity *entities,
+                              size_t count, const newsmine_emit_options *opts,
+                              newsmine_buffer *out)
+{
+    if (!doc || !out || (count && !entities)) return NEWSMINE_ERR_ARG;
+    size_t before = out->len;
+    newsmine_status st =
+        opts && opts->mode == NEWSMINE_EMIT_DOCUMENTS
+            ? emit_document(doc, entities, count, opts->store_text != 0, out)
+            : emit_entities(doc, entities, count, out);
+    if (st) out->len = before; /* no half record */
+    return st;
+}

@@ -1,0 +1,84 @@
+#include "hash.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* FNV-1a with a final avalanche: short keys (words) dominate. */
+uint64_t newsmine_hash_bytes(const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+static newsmine_status grow(newsmine_hash *h)
+{
+    size_t cap = h->slots ? (h->mask + 1) * 2 : 64;
+    newsmine_hash_slot *slots = calloc(cap, sizeof *slots);
+    if (!slots) return NEWSMINE_ERR_NOMEM;
+    for (size_t i = 0; h->slots && i <= h->mask; i++) {
+        newsmine_hash_slot *s = &h->slots[i];
+        if (!s->key) continue;
+        size_t j = s->hash & (cap - 1);
+        while (slots[j].key)
+            j = (j + 1) & (cap - 1);
+        slots[j] = *s;
+    }
+    free(h->slots);
+    h->slots = slots;
+    h->mask = cap - 1;
+    return NEWSMINE_OK;
+}
+
+newsmine_status newsmine_hash_put(newsmine_hash *h, newsmine_arena *arena, const char *key,
+                                  size_t n, uint32_t *value_inout, int *inserted)
+{
+    if ((!h->slots || (h->count + 1) * 4 > (h->mask + 1) * 3) && grow(h) != NEWSMINE_OK)
+        return NEWSMINE_ERR_NOMEM;
+    uint64_t hash = newsmine_hash_bytes(key, n);
+    size_t i = hash & h->mask;
+    for (;; i = (i + 1) & h->mask) {
+        newsmine_hash_slot *s = &h->slots[i];
+        if (!s->key) break;
+        if (s->hash == hash && s->key_len == n && memcmp(s->key, key, n) == 0) {
+            *value_inout = s->value;
+            if (inserted) *inserted = 0;
+            return NEWSMINE_OK;
+        }
+    }
+    char *copy = newsmine_arena_strndup(arena, key, n);
+    if (!copy) return NEWSMINE_ERR_NOMEM;
+    h->slots[i] = (newsmine_hash_slot){copy, (uint32_t)n, *value_inout, hash};
+    h->count++;
+    if (inserted) *inserted = 1;
+    return NEWSMINE_OK;
+}
+
+uint32_t newsmine_hash_get_hashed(const newsmine_hash *h, const char *key, size_t n,
+                                  uint64_t hash)
+{
+    if (!h->slots) return UINT32_MAX;
+    for (size_t i = hash & h->mask;; i = (i + 1) & h->mask) {
+        const newsmine_hash_slot *s = &h->slots[i];
+        if (!s->key) return UINT32_MAX;
+        if (s->hash == hash && s->key_len == n && memcmp(s->key, key, n) == 0) return s->value;
+    }
+}
+
+uint32_t newsmine_hash_get(const newsmine_hash *h, const char *key, size_t n)
+{
+    return newsmine_hash_get_hashed(h, key, n, newsmine_hash_bytes(key, n));
+}
+
+void newsmine_hash_free(newsmine_hash *h)
+{
+    free(h->slots);
+    memset(h, 0, sizeof *h);
+}

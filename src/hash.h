@@ -1,0 +1,40 @@
+/* An open-addressing hash map from byte strings to 32-bit values, built once
+ * and then read by any number of threads. Keys are copied into an arena. */
+#ifndef NEWSMINE_HASH_H
+#define NEWSMINE_HASH_H
+
+#include "arena.h"
+#include "newsmine.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct newsmine_hash_slot {
+    const char *key; /* NULL: empty */
+    uint32_t key_len;
+    uint32_t value;
+    uint64_t hash;
+} newsmine_hash_slot;
+
+typedef struct newsmine_hash {
+    newsmine_hash_slot *slots;
+    size_t mask; /* capacity - 1, capacity a power of two */
+    size_t count;
+} newsmine_hash;
+
+uint64_t newsmine_hash_bytes(const void *data, size_t n);
+
+/* Inserts key -> value or, when key is there, finds it. *value_inout holds
+ * the value to insert and receives the stored one; *inserted says which
+ * happened. Keys live in arena. */
+newsmine_status newsmine_hash_put(newsmine_hash *h, newsmine_arena *arena, const char *key,
+                                  size_t n, uint32_t *value_inout, int *inserted);
+
+/* The value stored for key, or UINT32_MAX. */
+uint32_t newsmine_hash_get(const newsmine_hash *h, const char *key, size_t n);
+uint32_t newsmine_hash_get_hashed(const newsmine_hash *h, const char *key, size_t n,
+                                  uint64_t hash);
+
+void newsmine_hash_free(newsmine_hash *h);
+
+#endif

@@ -1,0 +1,314 @@
+#include "match.h"
+
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct newsmine_matcher {
+    const newsmine_rules *rules;
+    pcre2_match_data *md;
+    pcre2_match_context *mcontext;
+    pcre2_jit_stack *jit_stack;
+    uint32_t *last_start; /* per rule: token start last tried + 1, to try each once */
+    char *key;            /* scratch for folded and joined token text */
+    size_t key_cap;
+    char *joined;
+    size_t joined_cap;
+    /* per call */
+    newsmine_arena *arena;
+    newsmine_candidate *cands;
+    size_t count, cap;
+    size_t limit_hits;
+    const char *first_limit_rule;
+    newsmine_status status;
+};
+
+newsmine_status newsmine_matcher_new(const newsmine_rules *rules, newsmine_matcher **out)
+{
+    newsmine_matcher *m = calloc(1, sizeof *m);
+    if (!m) return NEWSMINE_ERR_NOMEM;
+    m->rules = rules;
+    uint32_t max_groups = 1;
+    for (size_t i = 0; i < rules->rule_count; i++)
+        if (rules->rules[i].capture_count + 1 > max_groups)
+            max_groups = rules->rules[i].capture_count + 1;
+    m->md = pcre2_match_data_create(max_groups, NULL);
+    m->mcontext = pcre2_match_context_create(NULL);
+    m->jit_stack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+    m->last_start = calloc(rules->rule_count + 1, sizeof *m->last_start);
+    if (!m->md || !m->mcontext || !m->jit_stack || !m->last_start) {
+        newsmine_matcher_free(m);
+        return NEWSMINE_ERR_NOMEM;
+    }
+    pcre2_set_match_limit(m->mcontext, NEWSMINE_MATCH_LIMIT);
+    pcre2_set_depth_limit(m->mcontext, NEWSMINE_DEPTH_LIMIT);
+    pcre2_jit_stack_assign(m->mcontext, NULL, m->jit_stack);
+    *out = m;
+    return NEWSMINE_OK;
+}
+
+void newsmine_matcher_free(newsmine_matcher *m)
+{
+    if (!m) return;
+    pcre2_match_data_free(m->md);
+    pcre2_match_context_free(m->mcontext);
+    pcre2_jit_stack_free(m->jit_stack);
+    free(m->last_start);
+    free(m->key);
+    free(m->joined);
+    free(m);
+}
+
+size_t newsmine_matcher_limit_hits(const newsmine_matcher *m, const char **first_rule)
+{
+    if (first_rule) *first_rule = m->first_limit_rule;
+    return m->limit_hits;
+}
+
+static newsmine_candidate *push_candidate(newsmine_matcher *m)
+{
+    if (m->count == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        newsmine_candidate *p = newsmine_arena_alloc(m->arena, cap * sizeof *p);
+        if (!p) {
+            m->status = NEWSMINE_ERR_NOMEM;
+            return NULL;
+        }
+        if (m->count) memcpy(p, m->cands, m->count * sizeof *p);
+        m->cands = p;
+        m->cap = cap;
+    }
+    newsmine_candidate *c = &m->cands[m->count++];
+    memset(c, 0, sizeof *c);
+    return c;
+}
+
+static bool grow_scratch(char **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap) return true;
+    size_t c = need < 256 ? 256 : need * 2;
+    char *p = realloc(*buf, c);
+    if (!p) return false;
+    *buf = p;
+    *cap = c;
+    return true;
+}
+
+static bool is_word_byte(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80;
+}
+
+/* A match must not end inside a word: "Mali" in "Malian" is no match. */
+static bool ends_at_boundary(const char *text, size_t len, size_t end)
+{
+    return end == 0 || end >= len || !is_word_byte((unsigned char)text[end - 1]) ||
+           !is_word_byte((unsigned char)text[end]);
+}
+
+static void note_limit(newsmine_matcher *m, const newsmine_rule *rule)
+{
+    if (!m->limit_hits++) m->first_limit_rule = rule->id;
+}
+
+static void add_rule_match(newsmine_matcher *m, uint32_t rule_index, const char *text, size_t len,
+                           uint32_t token)
+{
+    const newsmine_rule *rule = &m->rules->rules[rule_index];
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+    if (ov[1] <= ov[0] || !ends_at_boundary(text, len, ov[1])) return;
+    newsmine_candidate *c = push_candidate(m);
+    if (!c) return;
+    size_t n = 2 * ((size_t)rule->capture_count + 1);
+    c->groups = newsmine_arena_alloc(m->arena, n * sizeof *c->groups);
+    if (!c->groups) {
+        m->status = NEWSMINE_ERR_NOMEM;
+        m->count--;
+        return;
+    }
+    memcpy(c->groups, ov, n * sizeof *c->groups);
+    c->start = (uint32_t)ov[0];
+    c->end = (uint32_t)ov[1];
+    c->type = (uint16_t)rule->type;
+    c->priority = rule->priority;
+    c->source = rule_index;
+    c->row = UINT32_MAX;
+    c->token = token;
+}
+
+static void try_rule_at(newsmine_matcher *m, uint32_t rule_index, const char *text, size_t len,
+                        uint32_t start, uint32_t token, unsigned types)
+{
+    const newsmine_rule *rule = &m->rules->rules[rule_index];
+    if (!(types & (1u << rule->type)) || m->last_start[rule_index] == start + 1) return;
+    m->last_start[rule_index] = start + 1;
+    int rc = pcre2_match(rule->code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK, m->md,
+                         m->mcontext);
+    if (rc > 0) add_rule_match(m, rule_index, text, len, token);
+    else if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+             rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+        note_limit(m, rule);
+}
+
+static void run_rule_list(newsmine_matcher *m, const uint32_t *ids, size_t n, const char *text,
+                          size_t len, const newsmine_token *tok, uint32_t token, unsigned types)
+{
+    for (size_t i = 0; i < n && ids[i] != UINT32_MAX; i++)
+        try_rule_at(m, ids[i], text, len, tok->start, token, types);
+}
+
+static void scan_rule(newsmine_matcher *m, uint32_t rule_index, const char *text, size_t len,
+                      unsigned types)
+{
+    const newsmine_rule *rule = &m->rules->rules[rule_index];
+    if (!(types & (1u << rule->type))) return;
+    for (size_t pos = 0; pos <= len && m->status == NEWSMINE_OK;) {
+        int rc = pcre2_match(rule->code, (PCRE2_SPTR)text, len, pos, PCRE2_NO_UTF_CHECK, m->md,
+                             m->mcontext);
+        if (rc <= 0) {
+            if (rc != PCRE2_ERROR_NOMATCH) note_limit(m, rule);
+            return;
+        }
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+        add_rule_match(m, rule_index, text, len, UINT32_MAX);
+        pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+        while (pos < len && ((unsigned char)text[pos] & 0xC0) == 0x80)
+            pos++;
+    }
+}
+
+/* ------------------------------------------------------------ gazetteers */
+
+static const newsmine_word_entry *word_entry(newsmine_matcher *m, const char *s, size_t n)
+{
+    if (!grow_scratch(&m->key, &m->key_cap, n * 2 + 4)) {
+        m->status = NEWSMINE_ERR_NOMEM;
+        return NULL;
+    }
+    size_t kn = newsmine_fold(s, n, m->key);
+    uint32_t v = newsmine_hash_get(&m->rules->words, m->key, kn);
+    return v == UINT32_MAX ? NULL : &m->rules->word_entries[v];
+}
+
+static bool all_upper(const newsmine_token *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(t[i].flags & NEWSMINE_TOKF_UPPER) && t[i].kind != NEWSMINE_TOK_PUNCT &&
+            t[i].kind != NEWSMINE_TOK_NUMBER)
+            return false;
+    return true;
+}
+
+/* An ambiguous name (a place that is also a common word) counts only after
+ * a word of the gazetteer's context list ("in Reading", "near Nice"). */
+static bool ambiguous_ok(newsmine_matcher *m, const newsmine_gazetteer *g, uint32_t row,
+                         const char *text, const newsmine_token *tokens, size_t i, bool upper)
+{
+    if (g->ambiguous_column < 0) return true;
+    const char *flag = g->list->rows[row][g->ambiguous_column].json;
+    if (!flag || strcmp(flag, "\"1\"") != 0) return true;
+    if (upper || !g->context || i == 0) return false;
+    const newsmine_token *prev = &tokens[i - 1];
+    return newsmine_list_find(g->context, text + prev->start, prev->end - prev->start) !=
+           UINT32_MAX;
+}
+
+static void add_gaz_chain(newsmine_matcher *m, const newsmine_hash *h, const char *key, size_t n,
+                          bool folded, bool upper, const char *text, const newsmine_token *tokens,
+                          size_t i, size_t k, unsigned types, unsigned *seen, bool *found)
+{
+    uint32_t e = newsmine_hash_get(h, key, n);
+    for (; e != UINT32_MAX; e = m->rules->gaz_entries[e].next) {
+        const newsmine_gaz_entry *entry = &m->rules->gaz_entries[e];
+        const newsmine_gazetteer *g = &m->rules->gazetteers[entry->gazetteer];
+        if (!(types & (1u << g->type)) || (entry->gazetteer < 32 && (*seen >> entry->gazetteer) & 1))
+            continue;
+        if (folded && (g->case_policy == NEWSMINE_CASE_EXACT ||
+                       (g->case_policy == NEWSMINE_CASE_TITLE && !upper)))
+            continue;
+        if (!ambiguous_ok(m, g, entry->row, text, tokens, i, upper)) continue;
+        newsmine_candidate *c = push_candidate(m);
+        if (!c) return;
+        c->start = tokens[i].start;
+        c->end = tokens[i + k - 1].end;
+        c->type = (uint16_t)g->type;
+        c->from_gazetteer = 1;
+        c->priority = g->priority;
+        c->source = entry->gazetteer;
+        c->row = entry->row;
+        c->token = (uint32_t)i;
+        if (entry->gazetteer < 32) *seen |= 1u << entry->gazetteer;
+        *found = true;
+    }
+}
+
+/* Longest names first: the first window length with a hit wins. */
+static void match_gazetteers_at(newsmine_matcher *m, const char *text,
+                                const newsmine_token *tokens, size_t count, size_t i,
+                                uint32_t max_tokens, unsigned types)
+{
+    size_t kmax = max_tokens < count - i ? max_tokens : count - i;
+    for (size_t k = kmax; k >= 1 && m->status == NEWSMINE_OK; k--) {
+        size_t need = 0;
+        for (size_t t = i; t < i + k; t++)
+            need += tokens[t].end - tokens[t].start + 1;
+        if (!grow_scratch(&m->joined, &m->joined_cap, need + 1) ||
+            !grow_scratch(&m->key, &m->key_cap, need * 2 + 4)) {
+            m->status = NEWSMINE_ERR_NOMEM;
+            return;
+        }
+        size_t n = 0;
+        for (size_t t = i; t < i + k; t++) {
+            if (t > i) m->joined[n++] = ' ';
+            memcpy(m->joined + n, text + tokens[t].start, tokens[t].end - tokens[t].start);
+            n += tokens[t].end - tokens[t].start;
+        }
+        bool upper = all_upper(tokens + i, k), found = false;
+        unsigned seen = 0;
+        add_gaz_chain(m, &m->rules->gaz_exact, m->joined, n, false, upper, text, tokens, i, k,
+                      types, &seen, &found);
+        size_t kn = newsmine_fold(m->joined, n, m->key);
+        add_gaz_chain(m, &m->rules->gaz_fold, m->key, kn, true, upper, text, tokens, i, k, types,
+                      &seen, &found);
+        if (found) return;
+    }
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len,
+                               const newsmine_token *tokens, size_t token_count, unsigned types,
+                               newsmine_arena *arena, newsmine_candidate **out, size_t *count)
+{
+    const newsmine_rules *r = m->rules;
+    m->arena = arena;
+    m->cands = NULL;
+    m->count = m->cap = 0;
+    m->limit_hits = 0;
+    m->first_limit_rule = NULL;
+    m->status = NEWSMINE_OK;
+    memset(m->last_start, 0, (r->rule_count + 1) * sizeof *m->last_start);
+
+    for (size_t i = 0; i < token_count && m->status == NEWSMINE_OK; i++) {
+        const newsmine_token *tok = &tokens[i];
+        const newsmine_word_entry *we =
+            tok->kind == NEWSMINE_TOK_PUNCT ? NULL
+                                            : word_entry(m, text + tok->start, tok->end - tok->start);
+        if (we && we->rule_count)
+            run_rule_list(m, r->trigger_rules + we->rules_offset, we->rule_count, text, len, tok,
+                          (uint32_t)i, types);
+        if (tok->kind == NEWSMINE_TOK_NUMBER)
+            run_rule_list(m, r->class_rules[0], SIZE_MAX, text, len, tok, (uint32_t)i, types);
+        if (tok->flags & NEWSMINE_TOKF_CAP)
+            run_rule_list(m, r->class_rules[1], SIZE_MAX, text, len, tok, (uint32_t)i, types);
+        run_rule_list(m, r->class_rules[2], SIZE_MAX, text, len, tok, (uint32_t)i, types);
+        if (we && we->gaz_max_tokens)
+            match_gazetteers_at(m, text, tokens, token_count, i, we->gaz_max_tokens, types);
+    }
+    for (const uint32_t *id = r->class_rules[3]; *id != UINT32_MAX && !m->status; id++)
+        scan_rule(m, *id, text, len, types);
+    *out = m->cands;
+    *count = m->count;
+    return m->status;
+}

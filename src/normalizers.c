@@ -1,0 +1,403 @@
+#include "normalizers.h"
+
+#include "numbers.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- the pairs */
+
+const char *newsmine_norm_get(const newsmine_norm *norm, const char *key)
+{
+    for (size_t i = 0; i < norm->count; i++)
+        if (strcmp(norm->pairs[i].key, key) == 0) return norm->pairs[i].json;
+    return NULL;
+}
+
+newsmine_status newsmine_norm_set(newsmine_norm *norm, const char *key, const char *json)
+{
+    for (size_t i = 0; i < norm->count; i++)
+        if (strcmp(norm->pairs[i].key, key) == 0) {
+            norm->pairs[i].json = json;
+            return NEWSMINE_OK;
+        }
+    if (norm->count == NEWSMINE_NORM_MAX_KEYS) return NEWSMINE_ERR_LIMIT;
+    norm->pairs[norm->count++] = (newsmine_kv){key, json};
+    return NEWSMINE_OK;
+}
+
+static void norm_remove(newsmine_norm *norm, const char *key)
+{
+    for (size_t i = 0; i < norm->count; i++)
+        if (strcmp(norm->pairs[i].key, key) == 0) {
+            memmove(&norm->pairs[i], &norm->pairs[i + 1],
+                    (norm->count - i - 1) * sizeof norm->pairs[0]);
+            norm->count--;
+            return;
+        }
+}
+
+static const char *json_quote(newsmine_arena *arena, const char *s, size_t n, bool lower)
+{
+    char *out = newsmine_arena_alloc(arena, n * 6 + 3);
+    if (!out) return NULL;
+    size_t o = 0;
+    out[o++] = '"';
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+            space = o > 1;
+            continue;
+        }
+        if (space) out[o++] = ' ';
+        space = false;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c < 0x20) {
+            o += (size_t)snprintf(out + o, 7, "\\u%04x", c);
+        } else {
+            out[o++] = lower ? (char)tolower(c) : (char)c;
+        }
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+    return out;
+}
+
+static const char *json_number(newsmine_arena *arena, double v)
+{
+    char buf[32];
+    size_t n = newsmine_format_number(v, buf);
+    return newsmine_arena_strndup(arena, buf, n);
+}
+
+/* ------------------------------------------------------------ the groups */
+
+typedef struct span {
+    const char *s;
+    size_t n;
+} span;
+
+typedef struct build_ctx {
+    const newsmine_rule *rule;
+    const newsmine_candidate *c;
+    const char *text;
+    newsmine_arena *arena;
+    newsmine_norm *norm;
+    span lookup_hit[8]; /* what each lookup matched: the whole capture or its tail */
+} build_ctx;
+
+static span group_by_number(const build_ctx *b, uint32_t number)
+{
+    PCRE2_SIZE s = b->c->groups[2 * number], e = b->c->groups[2 * number + 1];
+    if (s == PCRE2_UNSET || e < s) return (span){NULL, 0};
+    return (span){b->text + s, e - s};
+}
+
+/* The first set group with this name (names may repeat across alternatives). */
+static span group(const build_ctx *b, const char *name)
+{
+    if (!b->rule) return (span){NULL, 0};
+    for (size_t i = 0; i < b->rule->group_count; i++)
+        if (strcmp(b->rule->groups[i].name, name) == 0) {
+            span sp = group_by_number(b, b->rule->groups[i].number);
+            if (sp.s) return sp;
+        }
+    return (span){NULL, 0};
+}
+
+static newsmine_status merge_row(newsmine_norm *norm, const newsmine_list *list, uint32_t row)
+{
+    for (size_t k = 0; k + 1 < list->column_count; k++) {
+        const newsmine_kv *kv = &list->rows[row][k];
+        if (!kv->json || kv->key[0] == '_' || strcmp(kv->key, "ambiguous") == 0) continue;
+        newsmine_status st = newsmine_norm_set(norm, kv->key, kv->json);
+        if (st) return st;
+    }
+    return NEWSMINE_OK;
+}
+
+/* Looks the capture up whole, then without its leading words. */
+static newsmine_status apply_lookup(build_ctx *b, size_t index)
+{
+    const newsmine_lookup *lk = &b->rule->lookups[index];
+    span sp = group_by_number(b, lk->group);
+    for (size_t i = 0; sp.s && i < sp.n;) {
+        uint32_t row = newsmine_list_find(lk->list, sp.s + i, sp.n - i);
+        if (row != UINT32_MAX) {
+            if (index < 8) b->lookup_hit[index] = (span){sp.s + i, sp.n - i};
+            return merge_row(b->norm, lk->list, row);
+        }
+        while (i < sp.n && sp.s[i] != ' ' && sp.s[i] != '-' && sp.s[i] != '\n')
+            i++;
+        while (i < sp.n && (sp.s[i] == ' ' || sp.s[i] == '-' || sp.s[i] == '\n'))
+            i++;
+    }
+    return NEWSMINE_OK;
+}
+
+/* Named groups the type normalisers read rather than copy. */
+static bool reserved_group(newsmine_type type, const char *name)
+{
+    static const char *const reserved[NEWSMINE_TYPE_COUNT][10] = {
+        [NEWSMINE_PLACE] = {0},
+        [NEWSMINE_COUNT] = {"num", "num2", "approx", "noun", 0},
+        [NEWSMINE_RANK] = {"title", 0},
+        [NEWSMINE_UNIT] = {"ordinal", "nat", "head", 0},
+        [NEWSMINE_DATE] = {"day", "month", "year", "day2", "month2", "year2", "decade", "since",
+                           "century", 0},
+        [NEWSMINE_QUANTITY] = {"num", "scale", "unit", "cur", "approx", 0},
+        [NEWSMINE_PERSON] = {0},
+        [NEWSMINE_ORG] = {0},
+    };
+    if (name[0] == '_') return true;
+    for (size_t i = 0; reserved[type][i]; i++)
+        if (strcmp(reserved[type][i], name) == 0) return true;
+    return false;
+}
+
+static newsmine_status copy_named_groups(build_ctx *b)
+{
+    for (size_t i = 0; i < b->rule->group_count; i++) {
+        const char *name = b->rule->groups[i].name;
+        if (reserved_group(b->rule->type, name) || newsmine_norm_get(b->norm, name)) continue;
+        span sp = group_by_number(b, b->rule->groups[i].number);
+        if (!sp.s) continue;
+        const char *json = json_quote(b->arena, sp.s, sp.n, false);
+        if (!json) return NEWSMINE_ERR_NOMEM;
+        newsmine_status st = newsmine_norm_set(b->norm, name, json);
+        if (st) return st;
+    }
+    return NEWSMINE_OK;
+}
+
+/* --------------------------------------------------------- type by type */
+
+static newsmine_status set_number(build_ctx *b, const char *key, double v)
+{
+    const char *json = json_number(b->arena, v);
+    return json ? newsmine_norm_set(b->norm, key, json) : NEWSMINE_ERR_NOMEM;
+}
+
+static newsmine_status set_text(build_ctx *b, const char *key, span sp, bool lower)
+{
+    const char *json = json_quote(b->arena, sp.s, sp.n, lower);
+    return json ? newsmine_norm_set(b->norm, key, json) : NEWSMINE_ERR_NOMEM;
+}
+
+/* The lookup hit of the first lookup on the named group, if any. */
+static span lookup_hit_for(const build_ctx *b, const char *name)
+{
+    for (size_t i = 0; i < b->rule->lookup_count && i < 8; i++) {
+        span sp = group_by_number(b, b->rule->lookups[i].group);
+        span g = group(b, name);
+        if (b->lookup_hit[i].s && sp.s == g.s) return b->lookup_hit[i];
+    }
+    return (span){NULL, 0};
+}
+
+static span last_word(span sp)
+{
+    size_t i = sp.n;
+    while (i > 0 && sp.s[i - 1] != ' ' && sp.s[i - 1] != '\n')
+        i--;
+    return (span){sp.s + i, sp.n - i};
+}
+
+static newsmine_status normalize_count(build_ctx *b)
+{
+    span num = group(b, "num"), num2 = group(b, "num2"), noun = group(b, "noun");
+    double v, v2;
+    bool approx = false, approx2;
+    newsmine_status st = NEWSMINE_OK;
+    if (num.s && newsmine_parse_number(num.s, num.n, &v, &approx)) {
+        st = set_number(b, "value", v);
+        if (!st && num2.s && newsmine_parse_number(num2.s, num2.n, &v2, &approx2)) {
+            st = set_number(b, "min", v);
+            if (!st) st = set_number(b, "max", v2);
+        }
+    }
+    if (!st && (approx || group(b, "approx").s)) st = newsmine_norm_set(b->norm, "approx", "true");
+    if (!st && noun.s) {
+        span head = lookup_hit_for(b, "noun");
+        st = set_text(b, "noun", head.s ? head : last_word(noun), true);
+    }
+    return st;
+}
+
+static newsmine_status normalize_quantity(build_ctx *b)
+{
+    span num = group(b, "num"), scale = group(b, "scale");
+    double v;
+    bool approx;
+    newsmine_status st = NEWSMINE_OK;
+    if (num.s && newsmine_parse_number(num.s, num.n, &v, &approx)) {
+        double k = scale.s ? newsmine_scale_word(scale.s, scale.n) : 0;
+        if (k > 0) v *= k;
+        st = set_number(b, "value", v);
+        if (!st && (approx || group(b, "approx").s))
+            st = newsmine_norm_set(b->norm, "approx", "true");
+    }
+    return st;
+}
+
+static int month_number(span sp)
+{
+    static const char *const months[12] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                           "jul", "aug", "sep", "oct", "nov", "dec"};
+    if (sp.n < 3) return 0;
+    char m[4] = {(char)tolower((unsigned char)sp.s[0]), (char)tolower((unsigned char)sp.s[1]),
+                 (char)tolower((unsigned char)sp.s[2]), 0};
+    for (int i = 0; i < 12; i++)
+        if (strcmp(m, months[i]) == 0) return i + 1;
+    return 0;
+}
+
+static int small_int(span sp)
+{
+    int v = 0;
+    for (size_t i = 0; i < sp.n && i < 6; i++) {
+        if (!isdigit((unsigned char)sp.s[i])) break;
+        v = v * 10 + (sp.s[i] - '0');
+    }
+    return v;
+}
+
+/* ISO 8601 for what the text fixes: 2024-03-15, --03-15, 2024-03, --03, 2024. */
+static const char *iso_date(newsmine_arena *arena, int year, int month, int day)
+{
+    char buf[16];
+    if (year && month && day) snprintf(buf, sizeof buf, "\"%04d-%02d-%02d\"", year, month, day);
+    else if (month && day) snprintf(buf, sizeof buf, "\"--%02d-%02d\"", month, day);
+    else if (year && month) snprintf(buf, sizeof buf, "\"%04d-%02d\"", year, month);
+    else if (month) snprintf(buf, sizeof buf, "\"--%02d\"", month);
+    else if (year) snprintf(buf, sizeof buf, "\"%04d\"", year);
+    else return NULL;
+    return newsmine_arena_strndup(arena, buf, strlen(buf));
+}
+
+static newsmine_status normalize_date(build_ctx *b)
+{
+    int y1 = small_int(group(b, "year")), m1 = month_number(group(b, "month"));
+    int d1 = small_int(group(b, "day"));
+    int y2 = small_int(group(b, "year2")), m2 = month_number(group(b, "month2"));
+    int d2 = small_int(group(b, "day2"));
+    span decade = group(b, "decade");
+    newsmine_status st = NEWSMINE_OK;
+    if (decade.s && decade.n >= 3) {
+        const char *json = json_quote(b->arena, decade.s, decade.n - 1, false);
+        return json ? newsmine_norm_set(b->norm, "value", json) : NEWSMINE_ERR_NOMEM;
+    }
+    bool range = y2 || m2 || d2;
+    if (range) {
+        if (!y1 && y2 && m1) y1 = 0; /* "from April to September 2016": leave the start open */
+        const char *from = iso_date(b->arena, y1, m1, d1), *to = iso_date(b->arena, y2, m2, d2);
+        if (from) st = newsmine_norm_set(b->norm, "from", from);
+        if (!st && to) st = newsmine_norm_set(b->norm, "to", to);
+        return st;
+    }
+    const char *value = iso_date(b->arena, y1, m1, d1);
+    if (value) st = newsmine_norm_set(b->norm, "value", value);
+    if (!st && value && group(b, "since").s) st = newsmine_norm_set(b->norm, "from", value);
+    return st;
+}
+
+static newsmine_status normalize_unit(build_ctx *b)
+{
+    span ordinal = group(b, "ordinal");
+    double v;
+    bool approx;
+    if (!ordinal.s) return NEWSMINE_OK;
+    size_t n = ordinal.n;
+    while (n && isalpha((unsigned char)ordinal.s[n - 1]) && isdigit((unsigned char)ordinal.s[0]))
+        n--;
+    if (newsmine_parse_number(ordinal.s, n, &v, &approx)) return set_number(b, "number", v);
+    return NEWSMINE_OK;
+}
+
+static newsmine_status normalize_type(build_ctx *b)
+{
+    switch (b->rule->type) {
+    case NEWSMINE_COUNT: return normalize_count(b);
+    case NEWSMINE_QUANTITY: return normalize_quantity(b);
+    case NEWSMINE_DATE: return normalize_date(b);
+    case NEWSMINE_UNIT: return normalize_unit(b);
+    default: return NEWSMINE_OK;
+    }
+}
+
+newsmine_status newsmine_norm_build(const newsmine_rules *rules, const newsmine_candidate *c,
+                                    const char *text, newsmine_arena *arena, newsmine_norm *out)
+{
+    out->count = 0;
+    if (c->from_gazetteer) {
+        const newsmine_gazetteer *g = &rules->gazetteers[c->source];
+        return merge_row(out, g->list, c->row);
+    }
+    build_ctx b = {&rules->rules[c->source], c, text, arena, out, {{0}}};
+    newsmine_status st = NEWSMINE_OK;
+    for (size_t i = 0; !st && i < b.rule->set_count; i++)
+        st = newsmine_norm_set(out, b.rule->sets[i].key, b.rule->sets[i].json);
+    for (size_t i = 0; !st && i < b.rule->lookup_count; i++)
+        st = apply_lookup(&b, i);
+    if (!st) st = copy_named_groups(&b);
+    if (!st) st = normalize_type(&b);
+    if (st == NEWSMINE_OK) norm_remove(out, "ambiguous");
+    return st;
+}
+
+/* ------------------------------------------------------------- rendering */
+
+static const char *const key_order[NEWSMINE_TYPE_COUNT][8] = {
+    [NEWSMINE_PLACE] = {"kind", "country", "lat", "lon", 0},
+    [NEWSMINE_COUNT] = {"value", "min", "max", "approx", "noun", "category", 0},
+    [NEWSMINE_RANK] = {"rank", "code", "name", 0},
+    [NEWSMINE_UNIT] = {"name", "abbr", "echelon", "number", "country", 0},
+    [NEWSMINE_DATE] = {"value", "from", "to", 0},
+    [NEWSMINE_QUANTITY] = {"value", "unit", "approx", 0},
+    [NEWSMINE_PERSON] = {"name", 0},
+    [NEWSMINE_ORG] = {"name", "abbr", 0},
+};
+
+static int key_rank(newsmine_type type, const char *key)
+{
+    for (int i = 0; key_order[type][i]; i++)
+        if (strcmp(key_order[type][i], key) == 0) return i;
+    return 100;
+}
+
+newsmine_status newsmine_norm_render(const newsmine_norm *norm, newsmine_type type,
+                                     newsmine_arena *arena, const char **json, size_t *len)
+{
+    size_t order[NEWSMINE_NORM_MAX_KEYS], n = norm->count, need = 3;
+    for (size_t i = 0; i < n; i++) {
+        order[i] = i;
+        need += strlen(norm->pairs[i].key) + strlen(norm->pairs[i].json) + 4;
+    }
+    /* insertion sort by the schema's order, stable for the rest */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && key_rank(type, norm->pairs[order[j]].key) <
+                                        key_rank(type, norm->pairs[order[j - 1]].key);
+             j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    char *out = newsmine_arena_alloc(arena, need);
+    if (!out) return NEWSMINE_ERR_NOMEM;
+    size_t o = 0;
+    out[o++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        const newsmine_kv *kv = &norm->pairs[order[i]];
+        o += (size_t)sprintf(out + o, "%s\"%s\":%s", i ? "," : "", kv->key, kv->json);
+    }
+    out[o++] = '}';
+    out[o] = '\0';
+    *json = out;
+    *len = o;
+    return NEWSMINE_OK;
+}

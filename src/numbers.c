@@ -1,0 +1,179 @@
+#include "numbers.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct number_word {
+    const char *word;
+    double value;
+} number_word;
+
+static const number_word small_numbers[] = {
+    {"zero", 0},       {"one", 1},        {"two", 2},         {"three", 3},      {"four", 4},
+    {"five", 5},       {"six", 6},        {"seven", 7},       {"eight", 8},      {"nine", 9},
+    {"ten", 10},       {"eleven", 11},    {"twelve", 12},     {"thirteen", 13},  {"fourteen", 14},
+    {"fifteen", 15},   {"sixteen", 16},   {"seventeen", 17},  {"eighteen", 18},  {"nineteen", 19},
+    {"twenty", 20},    {"thirty", 30},    {"forty", 40},      {"fifty", 50},     {"sixty", 60},
+    {"seventy", 70},   {"eighty", 80},    {"ninety", 90},     {"a", 1},          {"an", 1},
+    {"single", 1},     {"dozen", 12},     {"couple", 2},      {"pair", 2},
+};
+
+/* Vague words alone: the lower bound the annotation guide gives. */
+static const number_word vague_words[] = {
+    {"dozens", 24},  {"hundreds", 200}, {"thousands", 2000}, {"millions", 2000000},
+    {"several", 3},  {"few", 2},        {"scores", 40},      {"tens", 20},
+    {"numerous", 3}, {"many", 3},       {"multiple", 2},     {"billions", 2000000000},
+};
+
+static const number_word scale_words[] = {
+    {"hundred", 100},         {"thousand", 1000},       {"million", 1e6}, {"mln", 1e6},
+    {"m", 1e6},               {"billion", 1e9},         {"bln", 1e9},     {"bn", 1e9},
+    {"trillion", 1e12},       {"k", 1000},
+};
+
+static double lookup(const number_word *table, size_t n, const char *w, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(table[i].word) == len && strncmp(table[i].word, w, len) == 0)
+            return table[i].value;
+    return -1;
+}
+
+#define LOOKUP(table, w, n) lookup(table, sizeof table / sizeof *table, w, n)
+
+double newsmine_scale_word(const char *s, size_t n)
+{
+    char w[16];
+    if (n == 0 || n >= sizeof w) return 0;
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)tolower((unsigned char)s[i]);
+    double v = LOOKUP(scale_words, w, n);
+    return v > 0 && v != 100 ? v : 0;
+}
+
+static bool parse_digits(const char *s, size_t n, double *value)
+{
+    char buf[64];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ',' && i + 3 < n + 1 && k) continue; /* thousands separator */
+        if (k + 1 >= sizeof buf || !(isdigit((unsigned char)s[i]) || s[i] == '.')) return false;
+        buf[k++] = s[i];
+    }
+    if (!k) return false;
+    buf[k] = '\0';
+    char *end;
+    *value = strtod(buf, &end);
+    return *end == '\0';
+}
+
+/* Splits on spaces and hyphens into lower-case words. */
+static size_t split_words(const char *s, size_t n, char words[][24], size_t max)
+{
+    size_t count = 0, len = 0;
+    for (size_t i = 0; i <= n; i++) {
+        bool sep = i == n || s[i] == ' ' || s[i] == '-' || s[i] == '\n' || s[i] == '\t';
+        if (sep) {
+            if (len) {
+                words[count][len] = '\0';
+                count++;
+                len = 0;
+                if (count == max) return count;
+            }
+            continue;
+        }
+        if (len + 1 >= 24) return 0;
+        words[count][len++] = (char)tolower((unsigned char)s[i]);
+    }
+    return count;
+}
+
+static double vague_value(const char *w)
+{
+    return LOOKUP(vague_words, w, strlen(w));
+}
+
+static double big_scale(const char *w)
+{
+    double v = LOOKUP(scale_words, w, strlen(w));
+    if (v < 0) {
+        /* plural scale words after "tens of", "hundreds of" */
+        size_t n = strlen(w);
+        if (n > 1 && w[n - 1] == 's') v = lookup(scale_words, sizeof scale_words / sizeof *scale_words, w, n - 1);
+    }
+    return v;
+}
+
+/* "tens of thousands", "hundreds of millions": a vague count of a scale. */
+static bool parse_vague_of_scale(char words[][24], size_t count, double *value)
+{
+    if (count != 3 || strcmp(words[1], "of") != 0) return false;
+    double v = vague_value(words[0]), scale = big_scale(words[2]);
+    if (v <= 0 || scale < 1000) return false;
+    *value = v * scale;
+    return true;
+}
+
+/* Number words: "one hundred thirty-nine", "two dozen", "1.5 million". */
+static bool parse_word_number(char words[][24], size_t count, double *value)
+{
+    double total = 0, group = 0;
+    bool any = false;
+    for (size_t i = 0; i < count; i++) {
+        const char *w = words[i];
+        size_t n = strlen(w);
+        double v, d;
+        if (strcmp(w, "and") == 0 && any) continue;
+        if (strcmp(w, "dozen") == 0 || strcmp(w, "hundred") == 0) {
+            group = (any ? group : 1) * (w[0] == 'd' ? 12 : 100);
+        } else if ((v = LOOKUP(scale_words, w, n)) >= 1000) {
+            total += (any ? group : 1) * v;
+            group = 0;
+        } else if ((v = LOOKUP(small_numbers, w, n)) >= 0) {
+            if ((w[0] == 'a' && n <= 2) && any) return false;
+            group += v;
+        } else if (parse_digits(w, n, &d)) {
+            group += d;
+        } else {
+            return false;
+        }
+        any = true;
+    }
+    *value = total + group;
+    return any;
+}
+
+bool newsmine_parse_number(const char *s, size_t n, double *value, bool *approx)
+{
+    *approx = false;
+    if (parse_digits(s, n, value)) return true;
+    char words[12][24];
+    size_t count = split_words(s, n, words, 12);
+    if (!count) return false;
+    size_t first = (strcmp(words[0], "a") == 0 || strcmp(words[0], "an") == 0) && count > 1;
+    double v = vague_value(words[first]);
+    if (v > 0) {
+        *approx = true;
+        if (first + 1 == count) return (*value = v), true;
+        if (parse_vague_of_scale(words + first, count - first, value)) return true;
+        double scale = big_scale(words[first + 1]);
+        if (first + 2 == count && scale >= 100) return (*value = v * scale), true;
+        return false;
+    }
+    if (count == 2 && first && strcmp(words[1], "dozen") == 0) {
+        *approx = true;
+        return (*value = 12), true;
+    }
+    return parse_word_number(words, count, value);
+}
+
+size_t newsmine_format_number(double v, char *out)
+{
+    int n;
+    if (v == floor(v) && fabs(v) < 1e15) n = snprintf(out, 32, "%.0f", v);
+    else n = snprintf(out, 32, "%.10g", v);
+    return n < 0 ? 0 : (size_t)n;
+}

@@ -1,0 +1,367 @@
+/* The input stage: bytes in, documents out. Decodes the encoding, splits the
+ * stream into documents (whole text, lines or JSON Lines), repairs invalid
+ * UTF-8 per document and names each document. Memory is bounded by the
+ * largest document (max_doc_bytes), whatever the length of the stream. */
+#include "decode.h"
+#include "newsmine.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { DEFAULT_MAX_DOC_BYTES = 64 * 1024 * 1024 };
+
+struct newsmine_reader {
+    newsmine_input_format format;
+    char *source, *id_field, *text_field, *date_field;
+    size_t max_doc_bytes;
+    newsmine_doc_fn on_doc;
+    newsmine_reject_fn on_reject;
+    void *user;
+    newsmine_transcoder *transcoder;
+
+    newsmine_buffer pending;       /* decoded bytes not yet framed */
+    unsigned long long line;       /* lines completed so far */
+    bool skipping;                 /* inside a line longer than max_doc_bytes */
+    unsigned long long skip_line;  /* where that line started */
+    size_t text_bytes;             /* TEXT: bytes seen, kept or not */
+
+    newsmine_buffer text, id; /* the current document */
+    unsigned long long documents, rejections;
+    bool stopped;
+};
+
+static char *dup_or(const char *s, const char *fallback)
+{
+    return strdup(s ? s : fallback);
+}
+
+newsmine_status newsmine_reader_new(const newsmine_reader_options *opts, newsmine_doc_fn on_doc,
+                                    newsmine_reject_fn on_reject, void *user,
+                                    newsmine_reader **out, newsmine_error *err)
+{
+    *out = NULL;
+    newsmine_reader_options defaults = {0};
+    if (!opts) opts = &defaults;
+    newsmine_reader *r = calloc(1, sizeof *r);
+    if (!r) return newsmine_error_set(err, NEWSMINE_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    r->format = opts->format;
+    r->source = dup_or(opts->source, "stdin");
+    r->id_field = dup_or(opts->id_field, "id");
+    r->text_field = dup_or(opts->text_field, "text");
+    r->date_field = opts->date_field ? strdup(opts->date_field) : NULL;
+    r->max_doc_bytes = opts->max_doc_bytes ? opts->max_doc_bytes : DEFAULT_MAX_DOC_BYTES;
+    r->on_doc = on_doc;
+    r->on_reject = on_reject;
+    r->user = user;
+    if (!r->source || !r->id_field || !r->text_field || (opts->date_field && !r->date_field)) {
+        newsmine_reader_free(r);
+        return newsmine_error_set(err, NEWSMINE_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    newsmine_status st = newsmine_transcoder_new(opts->encoding, &r->transcoder, err);
+    if (st) {
+        newsmine_reader_free(r);
+        return st;
+    }
+    *out = r;
+    return NEWSMINE_OK;
+}
+
+void newsmine_reader_free(newsmine_reader *r)
+{
+    if (!r) return;
+    newsmine_transcoder_free(r->transcoder);
+    newsmine_buffer_free(&r->pending);
+    newsmine_buffer_free(&r->text);
+    newsmine_buffer_free(&r->id);
+    free(r->source);
+    free(r->id_field);
+    free(r->text_field);
+    free(r->date_field);
+    free(r);
+}
+
+unsigned long long newsmine_reader_documents(const newsmine_reader *r)
+{
+    return r->documents;
+}
+
+unsigned long long newsmine_reader_rejections(const newsmine_reader *r)
+{
+    return r->rejections;
+}
+
+/* ------------------------------------------------------------ delivering */
+
+static newsmine_status reject(newsmine_reader *r, unsigned long long line, const char *raw,
+                              size_t raw_len, const char *fmt, ...) NEWSMINE_PRINTF(5, 6);
+
+static newsmine_status reject(newsmine_reader *r, unsigned long long line, const char *raw,
+                              size_t raw_len, const char *fmt, ...)
+{
+    char reason[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    r->rejections++;
+    newsmine_rejection rej = {r->source, line, reason, raw, raw_len};
+    if (r->on_reject && r->on_reject(r->user, &rej)) {
+        r->stopped = true;
+        return NEWSMINE_ERR_STOP;
+    }
+    return NEWSMINE_OK;
+}
+
+static newsmine_status deliver(newsmine_reader *r, newsmine_doc *doc)
+{
+    r->documents++;
+    if (r->on_doc && r->on_doc(r->user, doc)) {
+        r->stopped = true;
+        return NEWSMINE_ERR_STOP;
+    }
+    return NEWSMINE_OK;
+}
+
+/* Repairs n bytes into r->text; returns the replacements or -1. */
+static long long repair_into_text(newsmine_reader *r, const char *s, size_t n)
+{
+    r->text.len = 0;
+    if (newsmine_buffer_reserve(&r->text, n)) return -1;
+    size_t fixed = newsmine_utf8_repair(s, n, &r->text);
+    return fixed == (size_t)-1 ? -1 : (long long)fixed;
+}
+
+static newsmine_status set_id_line(newsmine_reader *r, unsigned long long line)
+{
+    r->id.len = 0;
+    return newsmine_buffer_printf(&r->id, "%s:%llu", r->source, line);
+}
+
+static newsmine_status deliver_plain(newsmine_reader *r, const char *s, size_t n,
+                                     unsigned long long line, bool whole_text)
+{
+    long long fixed = repair_into_text(r, s, n);
+    if (fixed < 0) return NEWSMINE_ERR_NOMEM;
+    newsmine_status st;
+    if (whole_text) {
+        r->id.len = 0;
+        st = newsmine_buffer_append(&r->id, r->source, strlen(r->source));
+    } else {
+        st = set_id_line(r, line);
+    }
+    if (st) return st;
+    newsmine_doc doc = {r->id.data, r->id.len, r->text.data, r->text.len,
+                        "{}", 2, NULL, line, (size_t)fixed};
+    return deliver(r, &doc);
+}
+
+/* ----------------------------------------------------------------- JSONL */
+
+static newsmine_status id_from_json(newsmine_reader *r, const cJSON *id, unsigned long long line)
+{
+    r->id.len = 0;
+    if (cJSON_IsString(id)) return newsmine_buffer_append(&r->id, id->valuestring, strlen(id->valuestring));
+    if (cJSON_IsNumber(id)) {
+        double v = id->valuedouble;
+        if (v == (double)(long long)v) return newsmine_buffer_printf(&r->id, "%lld", (long long)v);
+        return newsmine_buffer_printf(&r->id, "%.17g", v);
+    }
+    return set_id_line(r, line);
+}
+
+/* The top-level fields other than the id and the text, as one JSON object. */
+static char *metadata_json(newsmine_reader *r, cJSON *obj)
+{
+    cJSON *meta = cJSON_CreateObject();
+    if (!meta) return NULL;
+    for (cJSON *f = obj->child; f; f = f->next) {
+        if (!f->string || strcmp(f->string, r->text_field) == 0 ||
+            strcmp(f->string, r->id_field) == 0)
+            continue;
+        cJSON *copy = cJSON_Duplicate(f, 1);
+        if (!copy) {
+            cJSON_Delete(meta);
+            return NULL;
+        }
+        cJSON_AddItemToObject(meta, f->string, copy);
+    }
+    char *s = cJSON_PrintUnformatted(meta);
+    cJSON_Delete(meta);
+    return s;
+}
+
+static newsmine_status deliver_json(newsmine_reader *r, cJSON *obj, unsigned long long line,
+                                    size_t repaired, const char *raw, size_t raw_len)
+{
+    cJSON *text = cJSON_GetObjectItemCaseSensitive(obj, r->text_field);
+    if (!text)
+        return reject(r, line, raw, raw_len, "no \"%s\" field", r->text_field);
+    if (!cJSON_IsString(text))
+        return reject(r, line, raw, raw_len, "\"%s\" is not a string", r->text_field);
+    newsmine_status st =
+        id_from_json(r, cJSON_GetObjectItemCaseSensitive(obj, r->id_field), line);
+    char *meta = st ? NULL : metadata_json(r, obj);
+    if (st || !meta) return NEWSMINE_ERR_NOMEM;
+    const cJSON *date = r->date_field ? cJSON_GetObjectItemCaseSensitive(obj, r->date_field) : NULL;
+    /* cJSON already holds valid UTF-8: the line was repaired before parsing */
+    newsmine_doc doc = {r->id.data,  r->id.len,   text->valuestring,
+                        strlen(text->valuestring),
+                        meta,        strlen(meta),
+                        cJSON_IsString(date) ? date->valuestring : NULL,
+                        line,        repaired};
+    st = deliver(r, &doc);
+    cJSON_free(meta);
+    return st;
+}
+
+static newsmine_status process_json_line(newsmine_reader *r, const char *s, size_t n,
+                                         unsigned long long line)
+{
+    long long fixed = repair_into_text(r, s, n);
+    if (fixed < 0) return NEWSMINE_ERR_NOMEM;
+    const char *end = NULL;
+    cJSON *obj = cJSON_ParseWithLengthOpts(r->text.data, r->text.len, &end, 0);
+    if (!obj) {
+        size_t col = end && end >= r->text.data ? (size_t)(end - r->text.data) : 0;
+        return reject(r, line, s, n, "malformed JSON near column %zu",
+                      newsmine_utf8_count(r->text.data, col < r->text.len ? col : r->text.len) + 1);
+    }
+    newsmine_status st =
+        cJSON_IsObject(obj) ? deliver_json(r, obj, line, (size_t)fixed, s, n)
+                            : reject(r, line, s, n, "a JSON line must be an object");
+    cJSON_Delete(obj);
+    return st;
+}
+
+/* ----------------------------------------------------------------- lines */
+
+static bool is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\f' && s[i] != '\v')
+            return false;
+    return true;
+}
+
+static newsmine_status process_line(newsmine_reader *r, const char *s, size_t n,
+                                    unsigned long long line)
+{
+    if (n && s[n - 1] == '\r') n--;
+    if (is_blank(s, n)) return NEWSMINE_OK;
+    if (r->format == NEWSMINE_INPUT_JSONL) return process_json_line(r, s, n, line);
+    return deliver_plain(r, s, n, line, false);
+}
+
+static newsmine_status reject_long_line(newsmine_reader *r)
+{
+    return reject(r, r->skip_line, NULL, 0,
+                  "line longer than the document limit of %zu bytes (--max-doc-bytes): skipped",
+                  r->max_doc_bytes);
+}
+
+/* Frames every complete line of pending; keeps the partial last line. */
+static newsmine_status frame_lines(newsmine_reader *r, bool final)
+{
+    const char *data = r->pending.data;
+    size_t len = r->pending.len, pos = 0;
+    newsmine_status st = NEWSMINE_OK;
+    while (!st && pos < len && !r->stopped) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        if (!nl) break;
+        size_t n = (size_t)(nl - (data + pos));
+        r->line++;
+        if (r->skipping) {
+            r->skipping = false;
+            st = reject_long_line(r);
+        } else {
+            st = process_line(r, data + pos, n, r->line);
+        }
+        pos += n + 1;
+    }
+    size_t rest = len - pos;
+    if (!st && final && rest && !r->stopped) {
+        r->line++;
+        st = r->skipping ? reject_long_line(r) : process_line(r, data + pos, rest, r->line);
+        r->skipping = false;
+        pos = len;
+    } else if (!st && final && r->skipping) {
+        r->skipping = false;
+        st = reject_long_line(r);
+    } else if (!st && rest > r->max_doc_bytes) {
+        if (!r->skipping) r->skip_line = r->line + 1;
+        r->skipping = true;
+        pos = len; /* drop what is read of the over-long line */
+    }
+    newsmine_buffer_consume(&r->pending, pos);
+    return st;
+}
+
+/* ------------------------------------------------------------------ text */
+
+static newsmine_status frame_text(newsmine_reader *r, bool final)
+{
+    if (r->pending.len > r->max_doc_bytes) {
+        r->text_bytes += r->pending.len;
+        r->pending.len = 0;
+        r->skipping = true;
+    }
+    if (!final) return NEWSMINE_OK;
+    if (r->skipping)
+        return reject(r, 1, NULL, 0,
+                      "document larger than the limit of %zu bytes (--max-doc-bytes): skipped",
+                      r->max_doc_bytes);
+    if (!r->pending.len) return NEWSMINE_OK; /* empty input: no document */
+    newsmine_status st = deliver_plain(r, r->pending.data, r->pending.len, 1, true);
+    r->pending.len = 0;
+    return st;
+}
+
+/* SNIFF becomes JSONL when the first non-blank byte is '{', else TEXT. */
+static void sniff(newsmine_reader *r)
+{
+    for (size_t i = 0; i < r->pending.len; i++) {
+        char c = r->pending.data[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+        r->format = c == '{' ? NEWSMINE_INPUT_JSONL : NEWSMINE_INPUT_TEXT;
+        return;
+    }
+}
+
+static newsmine_status frame(newsmine_reader *r, bool final)
+{
+    if (r->format == NEWSMINE_INPUT_SNIFF) {
+        sniff(r);
+        if (r->format == NEWSMINE_INPUT_SNIFF) {
+            if (!final && r->pending.len < r->max_doc_bytes) return NEWSMINE_OK;
+            r->format = NEWSMINE_INPUT_TEXT;
+        }
+    }
+    if (r->format == NEWSMINE_INPUT_TEXT) return frame_text(r, final);
+    return frame_lines(r, final);
+}
+
+newsmine_status newsmine_reader_feed(newsmine_reader *r, const void *bytes, size_t n,
+                                     newsmine_error *err)
+{
+    if (r->stopped) return NEWSMINE_ERR_STOP;
+    newsmine_status st = newsmine_transcoder_feed(r->transcoder, bytes, n, false, &r->pending);
+    if (!st) st = frame(r, false);
+    if (st && st != NEWSMINE_ERR_STOP)
+        return newsmine_error_set(err, st, r->source, r->line + 1, 0, "%s",
+                                  newsmine_status_string(st));
+    return st;
+}
+
+newsmine_status newsmine_reader_finish(newsmine_reader *r, newsmine_error *err)
+{
+    if (r->stopped) return NEWSMINE_ERR_STOP;
+    newsmine_status st = newsmine_transcoder_feed(r->transcoder, NULL, 0, true, &r->pending);
+    if (!st) st = frame(r, true);
+    if (st && st != NEWSMINE_ERR_STOP)
+        return newsmine_error_set(err, st, r->source, r->line + 1, 0, "%s",
+                                  newsmine_status_string(st));
+    return st;
+}

@@ -1,0 +1,97 @@
+#include "resolve.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int by_preference(const void *a, const void *b)
+{
+    const newsmine_candidate *x = a, *y = b;
+    if (x->type != y->type) return x->type < y->type ? -1 : 1;
+    uint32_t lx = x->end - x->start, ly = y->end - y->start;
+    if (lx != ly) return lx > ly ? -1 : 1;
+    if (x->priority != y->priority) return x->priority > y->priority ? -1 : 1;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    if (x->from_gazetteer != y->from_gazetteer) return x->from_gazetteer < y->from_gazetteer ? -1 : 1;
+    return x->source < y->source ? -1 : x->source > y->source;
+}
+
+static int by_position(const void *a, const void *b)
+{
+    const newsmine_candidate *x = a, *y = b;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    if (x->type != y->type) return x->type < y->type ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* kept[0..n) is sorted by start and non-overlapping, so ends are sorted too:
+ * the first one ending after start is the only one that can overlap. */
+static size_t first_ending_after(const newsmine_candidate *kept, size_t n, uint32_t start)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (kept[mid].end <= start) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static bool overlaps_any(const newsmine_candidate *kept, size_t n, uint32_t start, uint32_t end)
+{
+    size_t i = first_ending_after(kept, n, start);
+    return i < n && kept[i].start < end;
+}
+
+/* Greedy by preference within one type; kept stays sorted by start. */
+static size_t resolve_type(const newsmine_candidate *sorted, size_t n, newsmine_candidate *kept)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const newsmine_candidate *c = &sorted[i];
+        size_t at = first_ending_after(kept, count, c->start);
+        if (at < count && kept[at].start < c->end) continue;
+        memmove(&kept[at + 1], &kept[at], (count - at) * sizeof *kept);
+        kept[at] = *c;
+        count++;
+    }
+    return count;
+}
+
+newsmine_status newsmine_resolve(const newsmine_rules *rules, const newsmine_candidate *cands,
+                                 size_t count, newsmine_arena *arena, newsmine_candidate **out,
+                                 size_t *out_count)
+{
+    newsmine_candidate *sorted = newsmine_arena_alloc(arena, (count + 1) * sizeof *sorted);
+    newsmine_candidate *kept = newsmine_arena_alloc(arena, (count + 1) * sizeof *kept);
+    if (!sorted || !kept) return NEWSMINE_ERR_NOMEM;
+    if (count) memcpy(sorted, cands, count * sizeof *sorted);
+    qsort(sorted, count, sizeof *sorted, by_preference);
+
+    size_t begin[NEWSMINE_TYPE_COUNT + 1] = {0}, len[NEWSMINE_TYPE_COUNT] = {0};
+    size_t total = 0;
+    for (size_t i = 0, t = 0; t < NEWSMINE_TYPE_COUNT; t++) {
+        size_t j = i;
+        while (j < count && sorted[j].type == t)
+            j++;
+        begin[t] = total;
+        len[t] = resolve_type(sorted + i, j - i, kept + total);
+        total += len[t];
+        i = j;
+    }
+
+    newsmine_candidate *result = newsmine_arena_alloc(arena, (total + 1) * sizeof *result);
+    if (!result) return NEWSMINE_ERR_NOMEM;
+    size_t n = 0;
+    for (size_t t = 0; t < NEWSMINE_TYPE_COUNT; t++)
+        for (size_t i = begin[t]; i < begin[t] + len[t]; i++) {
+            bool drop = false;
+            for (size_t u = 0; u < NEWSMINE_TYPE_COUNT && !drop; u++)
+                if (rules->yields[t] & (1u << u))
+                    drop = overlaps_any(kept + begin[u], len[u], kept[i].start, kept[i].end);
+            if (!drop) result[n++] = kept[i];
+        }
+    qsort(result, n, sizeof *result, by_position);
+    *out = result;
+    *out_count = n;
+    return NEWSMINE_OK;
+}

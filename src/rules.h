@@ -1,0 +1,149 @@
+/* The compiled rule set: what the rule files under rules/ say, checked and
+ * compiled once, then read-only and shared by every extractor thread.
+ *
+ * The language is described in docs/rules.md. In short, a rule file holds:
+ *   define NAME FRAGMENT              a regex fragment, used as {NAME}
+ *   list NAME FILE.tsv [case=...]     a table: {@NAME} is an alternation of its
+ *                                     names; `lookup` merges a row into norm
+ *   gazetteer NAME FILE.tsv type=T    names matched on tokens, longest first
+ *   abbreviations FILE                words whose period does not end a sentence
+ *   yield TYPE to TYPE...             drop a TYPE entity that overlaps those types
+ *   rule NAME ... end                 a PCRE2 pattern with type, priority,
+ *                                     triggers, constant and looked-up norm
+ */
+#ifndef NEWSMINE_RULES_H
+#define NEWSMINE_RULES_H
+
+#include "arena.h"
+#include "hash.h"
+#include "newsmine.h"
+#include "tokenize.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+/* A key=value pair that goes into norm; value is JSON text. */
+typedef struct newsmine_kv {
+    const char *key;
+    const char *json;
+} newsmine_kv;
+
+/* A table loaded from TSV: the first column is the name, the others become
+ * norm keys (cells hold JSON text, empty cells are absent). */
+typedef struct newsmine_list {
+    const char *name; /* as in the rule file */
+    const char *file; /* path relative to the rules dir, for messages */
+    bool fold_case;   /* look names up case-insensitively */
+    size_t column_count;
+    const char **columns; /* column_count names; columns[0] is "name" */
+    size_t row_count;
+    const char **names;   /* row_count surface forms */
+    newsmine_kv **rows;   /* row_count arrays of (column_count - 1) pairs, NULL json: absent */
+    newsmine_hash index;  /* lookup key (see newsmine_rules_lookup_key) -> row */
+} newsmine_list;
+
+typedef enum newsmine_case_policy {
+    NEWSMINE_CASE_EXACT, /* as written in the list */
+    NEWSMINE_CASE_TITLE, /* as written, or all upper case */
+    NEWSMINE_CASE_FOLD   /* any case */
+} newsmine_case_policy;
+
+typedef struct newsmine_gazetteer {
+    const char *name;
+    const char *rule_id; /* "en/places:countries" */
+    newsmine_type type;
+    int priority;
+    newsmine_case_policy case_policy;
+    const newsmine_list *list;
+    int ambiguous_column; /* index into a row's pairs of "ambiguous", or -1 */
+    const newsmine_list *context; /* words after which ambiguous names count, or NULL */
+} newsmine_gazetteer;
+
+/* One way into a gazetteer: the tokens of a name, joined by single spaces. */
+typedef struct newsmine_gaz_entry {
+    uint32_t gazetteer;
+    uint32_t row;
+    uint32_t next; /* next entry with the same key, or UINT32_MAX */
+} newsmine_gaz_entry;
+
+enum {
+    NEWSMINE_TRIGGER_NUMBER = 1u << 0,  /* every number token */
+    NEWSMINE_TRIGGER_CAPITAL = 1u << 1, /* every capitalised token */
+    NEWSMINE_TRIGGER_ANY = 1u << 2,     /* every token */
+    NEWSMINE_TRIGGER_SCAN = 1u << 3     /* no trigger: an unanchored pass */
+};
+
+typedef struct newsmine_lookup {
+    uint32_t group; /* capture group number */
+    const newsmine_list *list;
+} newsmine_lookup;
+
+typedef struct newsmine_group_name {
+    uint32_t number;
+    const char *name;
+} newsmine_group_name;
+
+typedef struct newsmine_rule {
+    const char *id; /* "en/count:number_noun" */
+    const char *file;
+    unsigned long line;
+    newsmine_type type;
+    int priority;
+    unsigned trigger_classes;
+    pcre2_code *code;
+    uint32_t capture_count;
+    size_t group_count;
+    newsmine_group_name *groups; /* named groups */
+    size_t set_count;
+    newsmine_kv *sets; /* constant norm */
+    size_t lookup_count;
+    newsmine_lookup *lookups;
+} newsmine_rule;
+
+/* What a token's folded text starts: the rules it triggers and the longest
+ * gazetteer name that begins with it. */
+typedef struct newsmine_word_entry {
+    uint32_t rules_offset; /* into rules->trigger_rules */
+    uint32_t rule_count;
+    uint32_t gaz_max_tokens;
+} newsmine_word_entry;
+
+struct newsmine_rules {
+    newsmine_arena arena; /* every string and array below */
+    char *dir;
+
+    size_t rule_count;
+    newsmine_rule *rules;
+    size_t list_count;
+    newsmine_list *lists;
+    size_t gazetteer_count;
+    newsmine_gazetteer *gazetteers;
+
+    newsmine_tokenizer *tokenizer;
+
+    newsmine_hash words; /* folded first words -> index into word_entries */
+    newsmine_word_entry *word_entries;
+    uint32_t *trigger_rules;
+    uint32_t *class_rules[4]; /* per trigger class bit: rule indices, UINT32_MAX-ended */
+
+    newsmine_hash gaz_exact; /* joined tokens as written -> entry index */
+    newsmine_hash gaz_fold;  /* joined tokens folded -> entry index */
+    newsmine_gaz_entry *gaz_entries;
+    size_t gaz_entry_count;
+
+    unsigned yields[NEWSMINE_TYPE_COUNT]; /* type -> bit set of types it yields to */
+    pcre2_match_context *mcontext_template;
+};
+
+/* Folds n bytes of text for lookups: lower case (Unicode), '-' as ' ',
+ * runs of spaces as one. Returns the length written to out (room: 2n + 4). */
+size_t newsmine_fold(const char *s, size_t n, char *out);
+
+/* The row of list whose name folds to the same key as s, or UINT32_MAX. */
+uint32_t newsmine_list_find(const newsmine_list *list, const char *s, size_t n);
+
+#endif
