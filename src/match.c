@@ -200,23 +200,39 @@ static bool all_upper(const newsmine_token *t, size_t n)
     return true;
 }
 
-/* An ambiguous name (a place that is also a common word) counts only after
- * a word of the gazetteer's context list ("in Reading", "near Nice"). */
+static bool is_capitalised_word(const newsmine_token *t)
+{
+    return (t->flags & NEWSMINE_TOKF_CAP) && t->kind != NEWSMINE_TOK_PUNCT;
+}
+
+/* An ambiguous name (a place that is also a common word or a first name)
+ * counts after a word of the gazetteer's context list ("in Reading", "near
+ * Nice"). A lenient gazetteer also takes it where no other name surrounds it
+ * ("Jordan said", but not "Michael Jordan" or "Jordan Peterson"). Upper-case
+ * text (headlines, datelines) gives no evidence either way: rejected. */
 static bool ambiguous_ok(newsmine_matcher *m, const newsmine_gazetteer *g, uint32_t row,
-                         const char *text, const newsmine_token *tokens, size_t i, bool upper)
+                         const char *text, const newsmine_token *tokens, size_t count, size_t i,
+                         size_t k, bool upper)
 {
     if (g->ambiguous_column < 0) return true;
     const char *flag = g->list->rows[row][g->ambiguous_column].json;
     if (!flag || strcmp(flag, "\"1\"") != 0) return true;
-    if (upper || !g->context || i == 0) return false;
-    const newsmine_token *prev = &tokens[i - 1];
-    return newsmine_list_find(g->context, text + prev->start, prev->end - prev->start) !=
-           UINT32_MAX;
+    if (upper) return false;
+    const newsmine_token *prev = i ? &tokens[i - 1] : NULL;
+    if (prev && g->context &&
+        newsmine_list_find(g->context, text + prev->start, prev->end - prev->start) != UINT32_MAX)
+        return true;
+    if (!g->ambiguous_lenient) return false;
+    bool name_before = prev && is_capitalised_word(prev) &&
+                       !(tokens[i].flags & NEWSMINE_TOKF_SENT_START);
+    bool name_after = i + k < count && is_capitalised_word(&tokens[i + k]);
+    return !name_before && !name_after;
 }
 
 static void add_gaz_chain(newsmine_matcher *m, const newsmine_hash *h, const char *key, size_t n,
                           bool folded, bool upper, const char *text, const newsmine_token *tokens,
-                          size_t i, size_t k, unsigned types, unsigned *seen, bool *found)
+                          size_t count, size_t i, size_t k, unsigned types, unsigned *seen,
+                          bool *found)
 {
     uint32_t e = newsmine_hash_get(h, key, n);
     for (; e != UINT32_MAX; e = m->rules->gaz_entries[e].next) {
@@ -227,7 +243,7 @@ static void add_gaz_chain(newsmine_matcher *m, const newsmine_hash *h, const cha
         if (folded && (g->case_policy == NEWSMINE_CASE_EXACT ||
                        (g->case_policy == NEWSMINE_CASE_TITLE && !upper)))
             continue;
-        if (!ambiguous_ok(m, g, entry->row, text, tokens, i, upper)) continue;
+        if (!ambiguous_ok(m, g, entry->row, text, tokens, count, i, k, upper)) continue;
         newsmine_candidate *c = push_candidate(m);
         if (!c) return;
         c->start = tokens[i].start;
@@ -266,11 +282,11 @@ static void match_gazetteers_at(newsmine_matcher *m, const char *text,
         }
         bool upper = all_upper(tokens + i, k), found = false;
         unsigned seen = 0;
-        add_gaz_chain(m, &m->rules->gaz_exact, m->joined, n, false, upper, text, tokens, i, k,
-                      types, &seen, &found);
+        add_gaz_chain(m, &m->rules->gaz_exact, m->joined, n, false, upper, text, tokens, count, i,
+                      k, types, &seen, &found);
         size_t kn = newsmine_fold(m->joined, n, m->key);
-        add_gaz_chain(m, &m->rules->gaz_fold, m->key, kn, true, upper, text, tokens, i, k, types,
-                      &seen, &found);
+        add_gaz_chain(m, &m->rules->gaz_fold, m->key, kn, true, upper, text, tokens, count, i, k,
+                      types, &seen, &found);
         if (found) return;
     }
 }

@@ -54,23 +54,39 @@ double newsmine_scale_word(const char *s, size_t n)
     return v > 0 && v != 100 ? v : 0;
 }
 
+/* Digits with an optional decimal point and thousands separators: a comma
+ * must follow one to three digits and be followed by exactly three ("2,000",
+ * "1,234.5"; not "12,34" or "1,0000"), and none may come after the point. */
 static bool parse_digits(const char *s, size_t n, double *value)
 {
     char buf[64];
-    size_t k = 0;
+    size_t k = 0, run = 0;
+    bool comma = false, dot = false;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == ',' && i + 3 < n + 1 && k) continue; /* thousands separator */
+        if (s[i] == ',') {
+            if (dot || run == 0 || run > 3 || (comma && run != 3)) return false;
+            comma = true;
+            run = 0;
+            continue;
+        }
         if (k + 1 >= sizeof buf || !(isdigit((unsigned char)s[i]) || s[i] == '.')) return false;
+        if (s[i] == '.') {
+            if (comma && run != 3) return false;
+            dot = true;
+        } else if (!dot) {
+            run++;
+        }
         buf[k++] = s[i];
     }
-    if (!k) return false;
+    if (!k || (comma && !dot && run != 3)) return false;
     buf[k] = '\0';
     char *end;
     *value = strtod(buf, &end);
     return *end == '\0';
 }
 
-/* Splits on spaces and hyphens into lower-case words. */
+/* Splits on spaces and hyphens into lower-case words; 0 when there are
+ * more than max words or a word is too long. */
 static size_t split_words(const char *s, size_t n, char words[][24], size_t max)
 {
     size_t count = 0, len = 0;
@@ -81,11 +97,10 @@ static size_t split_words(const char *s, size_t n, char words[][24], size_t max)
                 words[count][len] = '\0';
                 count++;
                 len = 0;
-                if (count == max) return count;
             }
             continue;
         }
-        if (len + 1 >= 24) return 0;
+        if (count == max || len + 1 >= 24) return 0;
         words[count][len++] = (char)tolower((unsigned char)s[i]);
     }
     return count;
@@ -117,30 +132,54 @@ static bool parse_vague_of_scale(char words[][24], size_t count, double *value)
     return true;
 }
 
-/* Number words: "one hundred thirty-nine", "two dozen", "1.5 million". */
+/* Number words: "one hundred thirty-nine", "two dozen", "1.5 million".
+ * Within a group below a thousand a word may follow only what can precede
+ * it in English ("twenty one", not "one twenty" or "one two"), and scale
+ * words go down ("one million two thousand"). */
 static bool parse_word_number(char words[][24], size_t count, double *value)
 {
-    double total = 0, group = 0;
-    bool any = false;
+    double total = 0, group = 0, last_scale = 0;
+    bool any = false, in_group = false, hundred = false, tens = false, unit = false;
     for (size_t i = 0; i < count; i++) {
         const char *w = words[i];
         size_t n = strlen(w);
+        bool article = (w[0] == 'a' && n <= 2);
         double v, d;
-        if (strcmp(w, "and") == 0 && any) continue;
+        if (strcmp(w, "and") == 0) {
+            if (!any || i + 1 == count) return false;
+            continue;
+        }
+        if (article && !any && i + 1 < count &&
+            (strcmp(words[i + 1], "couple") == 0 || strcmp(words[i + 1], "pair") == 0))
+            continue; /* "a couple", "a pair": the article is not a one */
         if (strcmp(w, "dozen") == 0 || strcmp(w, "hundred") == 0) {
-            group = (any ? group : 1) * (w[0] == 'd' ? 12 : 100);
+            bool is_dozen = w[0] == 'd';
+            if (hundred || (any && !in_group) || (!is_dozen && group >= 100)) return false;
+            group = (in_group ? group : 1) * (is_dozen ? 12 : 100);
+            hundred = true;
+            tens = unit = is_dozen; /* nothing follows a dozen in its group */
         } else if ((v = LOOKUP(scale_words, w, n)) >= 1000) {
-            total += (any ? group : 1) * v;
+            if ((any && !in_group) || (last_scale && v >= last_scale)) return false;
+            total += (in_group ? group : 1) * v;
+            last_scale = v;
             group = 0;
+            in_group = hundred = tens = unit = false;
+            any = true;
+            continue;
         } else if ((v = LOOKUP(small_numbers, w, n)) >= 0) {
-            if ((w[0] == 'a' && n <= 2) && any) return false;
+            if (article && any) return false;
+            if (v >= 10 ? (tens || unit) : unit) return false;
             group += v;
+            if (v >= 20) tens = true;
+            else unit = tens = true;
         } else if (parse_digits(w, n, &d)) {
-            group += d;
+            if (group != 0 || hundred || tens || unit) return false;
+            group = d;
+            tens = unit = true; /* "2 million", "2 dozen", never "2 5" */
         } else {
             return false;
         }
-        any = true;
+        any = in_group = true;
     }
     *value = total + group;
     return any;
@@ -149,6 +188,7 @@ static bool parse_word_number(char words[][24], size_t count, double *value)
 bool newsmine_parse_number(const char *s, size_t n, double *value, bool *approx)
 {
     *approx = false;
+    if (n && (s[0] == '-' || s[n - 1] == '-')) return false;
     if (parse_digits(s, n, value)) return true;
     char words[12][24];
     size_t count = split_words(s, n, words, 12);
@@ -174,6 +214,6 @@ size_t newsmine_format_number(double v, char *out)
 {
     int n;
     if (v == floor(v) && fabs(v) < 1e15) n = snprintf(out, 32, "%.0f", v);
-    else n = snprintf(out, 32, "%.10g", v);
+    else n = snprintf(out, 32, "%.15g", v);
     return n < 0 ? 0 : (size_t)n;
 }

@@ -494,7 +494,8 @@ static newsmine_status directive_list(loader *ld, const char *line, size_t pos)
     return load_table(ld, list, &file);
 }
 
-/* gazetteer NAME FILE type=TYPE [case=title] [priority=N] [context=LIST] */
+/* gazetteer NAME FILE type=TYPE [case=title] [priority=N] [context=LIST]
+ *           [ambiguous=strict|lenient] */
 static newsmine_status directive_gazetteer(loader *ld, const char *line, size_t pos)
 {
     word name, file, opt, key, value;
@@ -517,6 +518,10 @@ static newsmine_status directive_gazetteer(loader *ld, const char *line, size_t 
             else /* an index + 1 until settle(): the lists array still grows */
                 g.context = (const newsmine_list *)(uintptr_t)(
                     (size_t)(ctx - (const newsmine_list *)ld->lists.data) + 1);
+        } else if (word_is(&key, "ambiguous")) {
+            if (word_is(&value, "lenient")) g.ambiguous_lenient = true;
+            else if (!word_is(&value, "strict"))
+                st = fail_at(ld, value.col, "ambiguous must be strict or lenient");
         } else if (word_is(&key, "priority")) {
             if (!parse_int(&value, &g.priority))
                 st = fail_at(ld, value.col, "priority must be an integer");
@@ -648,7 +653,12 @@ static newsmine_status expand(loader *ld, const char *text, size_t n, size_t col
         size_t lit = i;
         while (i < n) {
             if (text[i] == '\\' && i + 1 < n) {
+                /* \p{L}, \x{2014}, \g{1}, \k{name}: braces that are PCRE2's own */
+                bool braced = strchr("pPxNgko", text[i + 1]) && i + 2 < n && text[i + 2] == '{';
                 i += 2;
+                if (braced)
+                    while (i < n && text[i] != '}')
+                        i++;
                 continue;
             }
             if (text[i] == '{' && i + 1 < n &&

@@ -61,6 +61,7 @@ typedef struct newsmine_gazetteer {
     const newsmine_list *list;
     int ambiguous_column; /* index into a row's pairs of "ambiguous", or -1 */
     const newsmine_list *context; /* words after which ambiguous names count, or NULL */
+    bool ambiguous_lenient; /* ambiguous names also count when no name surrounds them */
 } newsmine_gazetteer;
 
 /* One way into a gazetteer: the tokens of a name, joined by single spaces. */

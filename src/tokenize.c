@@ -4,7 +4,9 @@
  * - A hyphen joins two letters only: "Colonel-General" and "twenty-five" are
  *   one word, "F-16", "155-mm", "COVID-19" and "20-year" are split around a
  *   '-' token. An apostrophe joins a word to a following letter or digit
- *   ("Kazakhstan's", "don't"); numbers never take one ("1990's" is 1990 ' s).
+ *   ("don't", "O'Neill"), except the possessive "'s" ending a word, which is
+ *   split off so that "Kazakhstan's" finds "Kazakhstan"; numbers never take
+ *   one ("1990's" is 1990 ' s).
  * - A number is digits with inner ',' or '.' before a digit, then an optional
  *   suffix of word characters ("139th", "1990s", "155mm", "2.5km").
  * - An abbreviation is a word followed by '.' that is in the set (entries may
@@ -375,6 +377,14 @@ static bool hyphen_joins(unsigned before, unsigned after)
     return (before & C_ALPHA) && (after & C_LETTERS);
 }
 
+/* "'s" ending a word is the possessive clitic, a token of its own, so that
+ * "Kazakhstan's" is found as "Kazakhstan". */
+static bool is_possessive(const scanner *sc, size_t i)
+{
+    if (sc->text[i] != '\'' || i + 1 >= sc->len || (sc->text[i + 1] | 0x20) != 's') return false;
+    return !(class_or_end(sc, i + 2) & (C_LETTERS | C_DIGIT));
+}
+
 /* A run of word characters with inner hyphens and apostrophes. */
 static size_t scan_word(const scanner *sc, size_t i, unsigned *seen)
 {
@@ -384,7 +394,7 @@ static size_t scan_word(const scanner *sc, size_t i, unsigned *seen)
         unsigned next = class_or_end(sc, i + 1);
         bool joins =
             sc->text[i] == '-' ? hyphen_joins(last, next) : (next & (C_LETTERS | C_DIGIT)) != 0;
-        if (!joins) break;
+        if (!joins || is_possessive(sc, i)) break;
         i = scan_run(sc, i + 1, C_WORD, seen, &last);
     }
     return i;

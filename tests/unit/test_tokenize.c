@@ -85,8 +85,10 @@ static unsigned flags_of(const char *text, size_t index)
 static void test_joined_words(void)
 {
     CHECK_TOKENS("Colonel-General Kazakhstan's al-Dulaimi don't twenty-five",
-                 "word:Colonel-General word:Kazakhstan's word:al-Dulaimi word:don't "
-                 "word:twenty-five");
+                 "word:Colonel-General word:Kazakhstan punct:' word:s word:al-Dulaimi "
+                 "word:don't word:twenty-five");
+    /* the possessive clitic is split off only at the end of a word */
+    CHECK_TOKENS("O'Sullivan's it'said", "word:O'Sullivan punct:' word:s word:it'said");
     CHECK_TOKENS("soldiers' families 'hawks'",
                  "word:soldiers punct:' word:families punct:' word:hawks punct:'");
     CHECK_TOKENS("word--word a- -b", "word:word punct:- punct:- word:word word:a punct:- "
