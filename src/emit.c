@@ -133,6 +133,10 @@ newsmine_status newsmine_emit(const newsmine_doc *doc, const newsmine_entity *en
                               newsmine_buffer *out)
 {
     if (!doc || !out || (count && !entities)) return NEWSMINE_ERR_ARG;
+    for (size_t i = 0; i < count; i++) /* a bad entity would write past the text */
+        if (!newsmine_type_name(entities[i].type) || !entities[i].norm || !entities[i].rule ||
+            entities[i].start_byte > entities[i].end_byte || entities[i].end_byte > doc->text_len)
+            return NEWSMINE_ERR_ARG;
     size_t before = out->len;
     newsmine_status st =
         opts && opts->mode == NEWSMINE_EMIT_DOCUMENTS

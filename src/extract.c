@@ -77,7 +77,7 @@ static newsmine_status carry_count_nouns(const newsmine_candidate *kept, newsmin
             last_sentence = s;
             continue;
         }
-        if (!last || s != last_sentence) continue;
+        if (!last || s != last_sentence) continue; /* left without a noun: dropped later */
         newsmine_status st = newsmine_norm_set(&norms[i], "noun", newsmine_norm_get(last, "noun"));
         const char *category = newsmine_norm_get(last, "category");
         if (!st && category && !newsmine_norm_get(&norms[i], "category"))
@@ -85,6 +85,20 @@ static newsmine_status carry_count_nouns(const newsmine_candidate *kept, newsmin
         if (st) return st;
     }
     return NEWSMINE_OK;
+}
+
+/* A count whose noun is neither in the text nor carried over is not a count
+ * ("2 in B" with no count before it). */
+static size_t drop_nounless_counts(newsmine_candidate *kept, newsmine_norm *norms, size_t n)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kept[i].type == NEWSMINE_COUNT && !newsmine_norm_get(&norms[i], "noun")) continue;
+        kept[out] = kept[i];
+        norms[out] = norms[i];
+        out++;
+    }
+    return out;
 }
 
 /* Maps normalised byte spans to source bytes, then to code points. The
@@ -146,6 +160,7 @@ newsmine_status newsmine_extract(newsmine_extractor *ex, const char *text, size_
     for (size_t i = 0; !st && i < nkept; i++)
         st = newsmine_norm_build(ex->rules, &kept[i], nt.text, &ex->arena, &norms[i]);
     if (!st) st = carry_count_nouns(kept, norms, nkept, sentence);
+    if (!st) nkept = drop_nounless_counts(kept, norms, nkept);
     for (size_t i = 0; !st && i < nkept; i++) {
         const newsmine_candidate *c = &kept[i];
         ents[i].type = (newsmine_type)c->type;

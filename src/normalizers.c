@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* ------------------------------------------------------------- the pairs */
 
@@ -306,6 +307,16 @@ static newsmine_status normalize_date(build_ctx *b)
     return st;
 }
 
+static int ordinal_word(span sp)
+{
+    static const char *const words[] = {"first",   "second", "third", "fourth", "fifth",
+                                        "sixth",   "seventh", "eighth", "ninth", "tenth",
+                                        "eleventh", "twelfth"};
+    for (int i = 0; i < 12; i++)
+        if (strlen(words[i]) == sp.n && strncasecmp(words[i], sp.s, sp.n) == 0) return i + 1;
+    return 0;
+}
+
 static newsmine_status normalize_unit(build_ctx *b)
 {
     span ordinal = group(b, "ordinal");
@@ -316,7 +327,8 @@ static newsmine_status normalize_unit(build_ctx *b)
     while (n && isalpha((unsigned char)ordinal.s[n - 1]) && isdigit((unsigned char)ordinal.s[0]))
         n--;
     if (newsmine_parse_number(ordinal.s, n, &v, &approx)) return set_number(b, "number", v);
-    return NEWSMINE_OK;
+    int word = ordinal_word(ordinal);
+    return word ? set_number(b, "number", word) : NEWSMINE_OK;
 }
 
 static newsmine_status normalize_type(build_ctx *b)
@@ -393,7 +405,9 @@ newsmine_status newsmine_norm_render(const newsmine_norm *norm, newsmine_type ty
     out[o++] = '{';
     for (size_t i = 0; i < n; i++) {
         const newsmine_kv *kv = &norm->pairs[order[i]];
-        o += (size_t)sprintf(out + o, "%s\"%s\":%s", i ? "," : "", kv->key, kv->json);
+        if (kv->key[0] == '_') continue; /* a rule's private marker */
+        o += (size_t)sprintf(out + o, "%s\"%s\":%s", out[o - 1] == '{' ? "" : ",", kv->key,
+                             kv->json);
     }
     out[o++] = '}';
     out[o] = '\0';
