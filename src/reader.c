@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct newsmine_reader {
     bool skipping;                 /* inside a line longer than max_doc_bytes */
     unsigned long long skip_line;  /* where that line started */
     size_t text_bytes;             /* TEXT: bytes seen, kept or not */
+    bool sniff_overflow;           /* SNIFF: more blank input than max_doc_bytes dropped */
 
     newsmine_buffer text, id; /* the current document */
     unsigned long long documents, rejections;
@@ -166,10 +168,40 @@ static newsmine_status id_from_json(newsmine_reader *r, const cJSON *id, unsigne
     if (cJSON_IsString(id)) return newsmine_buffer_append(&r->id, id->valuestring, strlen(id->valuestring));
     if (cJSON_IsNumber(id)) {
         double v = id->valuedouble;
-        if (v == (double)(long long)v) return newsmine_buffer_printf(&r->id, "%lld", (long long)v);
-        return newsmine_buffer_printf(&r->id, "%.17g", v);
+        /* integers as integers (the cast is defined only in range), other
+         * numbers in the fewest digits that read back the same */
+        if (v > -1e15 && v < 1e15 && v == floor(v))
+            return newsmine_buffer_printf(&r->id, "%lld", (long long)v);
+        char buf[32];
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf(buf, sizeof buf, "%.*g", digits, v);
+            if (strtod(buf, NULL) == v) break;
+        }
+        return newsmine_buffer_append(&r->id, buf, strlen(buf));
     }
     return set_id_line(r, line);
+}
+
+/* The member named name; the last one when the name repeats, as Python's
+ * json module and jq read it. */
+static cJSON *member(const cJSON *obj, const char *name)
+{
+    cJSON *found = NULL;
+    for (cJSON *f = obj->child; f; f = f->next)
+        if (f->string && strcmp(f->string, name) == 0) found = f;
+    return found;
+}
+
+/* True when the JSON text holds the escape \u0000: cJSON strings end at a
+ * NUL, so a text with one inside would be cut short without a word. */
+static bool has_nul_escape(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 6 <= n; i++) {
+        if (s[i] != '\\') continue;
+        if (s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0) return true;
+        i++; /* the escaped character is not a backslash that starts an escape */
+    }
+    return false;
 }
 
 /* The top-level fields other than the id and the text, as one JSON object. */
@@ -196,16 +228,17 @@ static char *metadata_json(newsmine_reader *r, cJSON *obj)
 static newsmine_status deliver_json(newsmine_reader *r, cJSON *obj, unsigned long long line,
                                     size_t repaired, const char *raw, size_t raw_len)
 {
-    cJSON *text = cJSON_GetObjectItemCaseSensitive(obj, r->text_field);
+    cJSON *text = member(obj, r->text_field);
     if (!text)
         return reject(r, line, raw, raw_len, "no \"%s\" field", r->text_field);
     if (!cJSON_IsString(text))
         return reject(r, line, raw, raw_len, "\"%s\" is not a string", r->text_field);
-    newsmine_status st =
-        id_from_json(r, cJSON_GetObjectItemCaseSensitive(obj, r->id_field), line);
+    if (has_nul_escape(r->text.data, r->text.len))
+        return reject(r, line, raw, raw_len, "\\u0000 (NUL) in a JSON string is not supported");
+    newsmine_status st = id_from_json(r, member(obj, r->id_field), line);
     char *meta = st ? NULL : metadata_json(r, obj);
     if (st || !meta) return NEWSMINE_ERR_NOMEM;
-    const cJSON *date = r->date_field ? cJSON_GetObjectItemCaseSensitive(obj, r->date_field) : NULL;
+    const cJSON *date = r->date_field ? member(obj, r->date_field) : NULL;
     /* cJSON already holds valid UTF-8: the line was repaired before parsing */
     newsmine_doc doc = {r->id.data,  r->id.len,   text->valuestring,
                         strlen(text->valuestring),
@@ -224,6 +257,15 @@ static newsmine_status process_json_line(newsmine_reader *r, const char *s, size
     if (fixed < 0) return NEWSMINE_ERR_NOMEM;
     const char *end = NULL;
     cJSON *obj = cJSON_ParseWithLengthOpts(r->text.data, r->text.len, &end, 0);
+    if (obj) { /* only white space may follow the value */
+        const char *stop = r->text.data + r->text.len;
+        while (end && end < stop && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+            end++;
+        if (end != stop) {
+            cJSON_Delete(obj);
+            obj = NULL;
+        }
+    }
     if (!obj) {
         size_t col = end && end >= r->text.data ? (size_t)(end - r->text.data) : 0;
         return reject(r, line, s, n, "malformed JSON near column %zu",
@@ -262,6 +304,18 @@ static newsmine_status reject_long_line(newsmine_reader *r)
                   r->max_doc_bytes);
 }
 
+/* One line of n bytes (without its '\n') that is complete, or the last;
+ * r->line is its number. A line over the limit is rejected whether it came
+ * whole or was dropped piece by piece while skipping. */
+static newsmine_status take_line(newsmine_reader *r, const char *s, size_t n)
+{
+    size_t content = n && s[n - 1] == '\r' ? n - 1 : n; /* CRLF: the CR ends the line */
+    if (!r->skipping && content <= r->max_doc_bytes) return process_line(r, s, n, r->line);
+    if (!r->skipping) r->skip_line = r->line;
+    r->skipping = false;
+    return reject_long_line(r);
+}
+
 /* Frames every complete line of pending; keeps the partial last line. */
 static newsmine_status frame_lines(newsmine_reader *r, bool final)
 {
@@ -273,24 +327,16 @@ static newsmine_status frame_lines(newsmine_reader *r, bool final)
         if (!nl) break;
         size_t n = (size_t)(nl - (data + pos));
         r->line++;
-        if (r->skipping) {
-            r->skipping = false;
-            st = reject_long_line(r);
-        } else {
-            st = process_line(r, data + pos, n, r->line);
-        }
+        st = take_line(r, data + pos, n);
         pos += n + 1;
     }
     size_t rest = len - pos;
-    if (!st && final && rest && !r->stopped) {
+    if (!st && final && (rest || r->skipping) && !r->stopped) {
         r->line++;
-        st = r->skipping ? reject_long_line(r) : process_line(r, data + pos, rest, r->line);
-        r->skipping = false;
+        st = take_line(r, data + pos, rest);
         pos = len;
-    } else if (!st && final && r->skipping) {
-        r->skipping = false;
-        st = reject_long_line(r);
-    } else if (!st && rest > r->max_doc_bytes) {
+    } else if (!st && rest > r->max_doc_bytes &&
+               (rest > r->max_doc_bytes + 1 || data[len - 1] != '\r')) {
         if (!r->skipping) r->skip_line = r->line + 1;
         r->skipping = true;
         pos = len; /* drop what is read of the over-long line */
@@ -330,13 +376,42 @@ static void sniff(newsmine_reader *r)
     }
 }
 
+/* More blank input than max_doc_bytes before the first non-blank byte: as
+ * TEXT the document is over the limit, as JSONL those are blank lines. So
+ * count the complete lines, drop them, and keep (or skip) the partial one. */
+static void sniff_overflow(newsmine_reader *r)
+{
+    const char *data = r->pending.data;
+    size_t keep = r->pending.len;
+    for (size_t i = 0; i < r->pending.len; i++)
+        if (data[i] == '\n') {
+            r->line++;
+            keep = r->pending.len - i - 1;
+        }
+    newsmine_buffer_consume(&r->pending, r->pending.len - keep);
+    if (r->pending.len > r->max_doc_bytes) {
+        if (!r->skipping) r->skip_line = r->line + 1;
+        r->skipping = true;
+        r->pending.len = 0;
+    }
+    r->sniff_overflow = true;
+}
+
 static newsmine_status frame(newsmine_reader *r, bool final)
 {
     if (r->format == NEWSMINE_INPUT_SNIFF) {
         sniff(r);
         if (r->format == NEWSMINE_INPUT_SNIFF) {
-            if (!final && r->pending.len < r->max_doc_bytes) return NEWSMINE_OK;
+            if (!final && r->pending.len <= r->max_doc_bytes) return NEWSMINE_OK;
+            if (!final) {
+                sniff_overflow(r);
+                return NEWSMINE_OK;
+            }
             r->format = NEWSMINE_INPUT_TEXT;
+        }
+        if (r->format == NEWSMINE_INPUT_TEXT && r->sniff_overflow) {
+            r->skipping = true; /* the text began with more blank bytes than the limit */
+            r->pending.len = 0;
         }
     }
     if (r->format == NEWSMINE_INPUT_TEXT) return frame_text(r, final);

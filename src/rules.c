@@ -1250,12 +1250,11 @@ typedef struct trigger_link {
     uint32_t word, rule;
 } trigger_link;
 
-static newsmine_status add_trigger_word(loader *ld, index_builder *ib, vec *links,
-                                        const char *text, uint32_t rule)
+static newsmine_status link_trigger(loader *ld, index_builder *ib, vec *links, const char *text,
+                                    size_t n, uint32_t rule)
 {
     char folded[512];
-    size_t n = strcspn(text, " -");
-    if (n * 2 + 4 > sizeof folded) return NEWSMINE_OK;
+    if (!n || n * 2 + 4 > sizeof folded) return NEWSMINE_OK;
     size_t fn = newsmine_fold(text, n, folded);
     if (!fn) return NEWSMINE_OK;
     newsmine_word_entry *we;
@@ -1265,6 +1264,19 @@ static newsmine_status add_trigger_word(loader *ld, index_builder *ib, vec *link
     if (!l) return nomem(ld);
     *l = (trigger_link){(uint32_t)(we - ib->entries), rule};
     return NEWSMINE_OK;
+}
+
+/* A trigger is the first token of a text: its first word ("Major" of "Major
+ * General") and, when hyphens join words into one token, the hyphenated
+ * word too ("Major-General"). */
+static newsmine_status add_trigger_word(loader *ld, index_builder *ib, vec *links,
+                                        const char *text, uint32_t rule)
+{
+    size_t first_word = strcspn(text, " -"), first_token = strcspn(text, " ");
+    newsmine_status st = link_trigger(ld, ib, links, text, first_word, rule);
+    if (!st && first_token != first_word)
+        st = link_trigger(ld, ib, links, text, first_token, rule);
+    return st;
 }
 
 static int by_word_then_rule(const void *a, const void *b)
