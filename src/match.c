@@ -191,6 +191,21 @@ static const newsmine_word_entry *word_entry(newsmine_matcher *m, const char *s,
     return v == UINT32_MAX ? NULL : &m->rules->word_entries[v];
 }
 
+/* A second way in for a token: a hyphenated word also triggers the rules of
+ * its first part ("mid-October"), an abbreviation those of the word without
+ * its period ("Sept." as "Sept"). */
+static const newsmine_word_entry *head_entry(newsmine_matcher *m, const char *text,
+                                            const newsmine_token *tok)
+{
+    const char *s = text + tok->start;
+    size_t n = tok->end - tok->start;
+    if (tok->kind == NEWSMINE_TOK_ABBR && n > 1 && !memchr(s, '.', n - 1))
+        return word_entry(m, s, n - 1);
+    if (tok->kind != NEWSMINE_TOK_WORD) return NULL;
+    const char *dash = memchr(s, '-', n);
+    return dash && dash > s ? word_entry(m, s, (size_t)(dash - s)) : NULL;
+}
+
 static bool all_upper(const newsmine_token *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -314,6 +329,10 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
         if (we && we->rule_count)
             run_rule_list(m, r->trigger_rules + we->rules_offset, we->rule_count, text, len, tok,
                           (uint32_t)i, types);
+        const newsmine_word_entry *head = head_entry(m, text, tok);
+        if (head && head->rule_count)
+            run_rule_list(m, r->trigger_rules + head->rules_offset, head->rule_count, text, len,
+                          tok, (uint32_t)i, types);
         if (tok->kind == NEWSMINE_TOK_NUMBER)
             run_rule_list(m, r->class_rules[0], SIZE_MAX, text, len, tok, (uint32_t)i, types);
         if (tok->flags & NEWSMINE_TOKF_CAP)

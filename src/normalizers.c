@@ -144,13 +144,13 @@ static newsmine_status apply_lookup(build_ctx *b, size_t index)
 /* Named groups the type normalisers read rather than copy. */
 static bool reserved_group(newsmine_type type, const char *name)
 {
-    static const char *const reserved[NEWSMINE_TYPE_COUNT][10] = {
+    static const char *const reserved[NEWSMINE_TYPE_COUNT][12] = {
         [NEWSMINE_PLACE] = {0},
         [NEWSMINE_COUNT] = {"num", "num2", "approx", "noun", 0},
         [NEWSMINE_RANK] = {"title", 0},
         [NEWSMINE_UNIT] = {"ordinal", "nat", "head", 0},
         [NEWSMINE_DATE] = {"day", "month", "year", "day2", "month2", "year2", "decade", "since",
-                           "century", 0},
+                           "until", "century", 0},
         [NEWSMINE_QUANTITY] = {"num", "scale", "unit", "cur", "approx", 0},
         [NEWSMINE_PERSON] = {0},
         [NEWSMINE_ORG] = {0},
@@ -287,8 +287,14 @@ static newsmine_status normalize_date(build_ctx *b)
     int d1 = small_int(group(b, "day"));
     int y2 = small_int(group(b, "year2")), m2 = month_number(group(b, "month2"));
     int d2 = small_int(group(b, "day2"));
-    span decade = group(b, "decade");
+    span decade = group(b, "decade"), century = group(b, "century");
     newsmine_status st = NEWSMINE_OK;
+    if (century.s && small_int(century) > 0) { /* the 14th century: 13xx */
+        char buf[24];
+        snprintf(buf, sizeof buf, "\"%02d\"", small_int(century) - 1);
+        const char *json = newsmine_arena_strndup(b->arena, buf, strlen(buf));
+        return json ? newsmine_norm_set(b->norm, "value", json) : NEWSMINE_ERR_NOMEM;
+    }
     if (decade.s && decade.n >= 3) {
         const char *json = json_quote(b->arena, decade.s, decade.n - 1, false);
         return json ? newsmine_norm_set(b->norm, "value", json) : NEWSMINE_ERR_NOMEM;
@@ -304,6 +310,7 @@ static newsmine_status normalize_date(build_ctx *b)
     const char *value = iso_date(b->arena, y1, m1, d1);
     if (value) st = newsmine_norm_set(b->norm, "value", value);
     if (!st && value && group(b, "since").s) st = newsmine_norm_set(b->norm, "from", value);
+    if (!st && value && group(b, "until").s) st = newsmine_norm_set(b->norm, "to", value);
     return st;
 }
 
