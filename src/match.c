@@ -323,9 +323,7 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
 
     for (size_t i = 0; i < token_count && m->status == NEWSMINE_OK; i++) {
         const newsmine_token *tok = &tokens[i];
-        const newsmine_word_entry *we =
-            tok->kind == NEWSMINE_TOK_PUNCT ? NULL
-                                            : word_entry(m, text + tok->start, tok->end - tok->start);
+        const newsmine_word_entry *we = word_entry(m, text + tok->start, tok->end - tok->start);
         if (we && we->rule_count)
             run_rule_list(m, r->trigger_rules + we->rules_offset, we->rule_count, text, len, tok,
                           (uint32_t)i, types);
