@@ -87,6 +87,152 @@ static newsmine_status carry_count_nouns(const newsmine_candidate *kept, newsmin
     return NEWSMINE_OK;
 }
 
+/* ------------------------------------------------- abbreviations */
+
+static bool takes_abbreviation(uint16_t type)
+{
+    return type == NEWSMINE_UNIT || type == NEWSMINE_ORG;
+}
+
+/* "UN Disengagement Observer Force (UNDOF)": the bracketed abbreviation
+ * becomes part of the name's span and its norm.abbr. */
+static void absorb_bracketed_abbreviations(newsmine_candidate *c, size_t n, const char *text,
+                                           size_t len)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!takes_abbreviation(c[i].type)) continue;
+        size_t p = c[i].end;
+        while (p < len && text[p] == ' ')
+            p++;
+        if (p >= len || text[p] != '(') continue;
+        size_t a = p + 1, e = a;
+        while (e < len && e - a < 12 &&
+               ((text[e] >= 'A' && text[e] <= 'Z') || (text[e] >= '0' && text[e] <= '9') ||
+                (e > a && (text[e] == '-' || text[e] == '.' || text[e] == '&'))))
+            e++;
+        if (e - a < 2 || e >= len || text[e] != ')') continue;
+        c[i].abbr_start = (uint32_t)a;
+        c[i].abbr_end = (uint32_t)e;
+        c[i].end = (uint32_t)e + 1;
+    }
+}
+
+static bool covered(const newsmine_candidate *kept, size_t n, uint16_t type, uint32_t start,
+                    uint32_t end)
+{
+    for (size_t i = 0; i < n; i++)
+        if (kept[i].type == type && kept[i].start < end && start < kept[i].end) return true;
+    return false;
+}
+
+/* An abbreviation defined in brackets is learnt for the document: its other
+ * mentions become entities of the same type with the same norm. */
+static newsmine_status learn_abbreviations(newsmine_candidate **kept, newsmine_norm **norms,
+                                           size_t *n, const char *text,
+                                           const newsmine_token *tokens, size_t ntok,
+                                           newsmine_arena *arena)
+{
+    size_t defined = 0, extra = 0;
+    for (size_t i = 0; i < *n; i++)
+        defined += (*kept)[i].abbr_end != 0;
+    if (!defined) return NEWSMINE_OK;
+    newsmine_candidate *k2 = newsmine_arena_alloc(arena, (*n + ntok + 1) * sizeof *k2);
+    newsmine_norm *n2 = newsmine_arena_alloc(arena, (*n + ntok + 1) * sizeof *n2);
+    if (!k2 || !n2) return NEWSMINE_ERR_NOMEM;
+    memcpy(k2, *kept, *n * sizeof *k2);
+    memcpy(n2, *norms, *n * sizeof *n2);
+    size_t count = *n;
+    for (size_t i = 0; i < *n; i++) {
+        const newsmine_candidate *def = &(*kept)[i];
+        if (!def->abbr_end) continue;
+        size_t alen = def->abbr_end - def->abbr_start;
+        for (size_t t = 0; t < ntok; t++) {
+            if (tokens[t].end - tokens[t].start != alen ||
+                memcmp(text + tokens[t].start, text + def->abbr_start, alen) != 0 ||
+                covered(k2, count, def->type, tokens[t].start, tokens[t].end))
+                continue;
+            k2[count] = *def;
+            k2[count].start = tokens[t].start;
+            k2[count].end = tokens[t].end;
+            k2[count].abbr_start = k2[count].abbr_end = 0;
+            k2[count].token = (uint32_t)t;
+            n2[count] = (*norms)[i];
+            count++;
+            extra++;
+        }
+    }
+    if (!extra) return NEWSMINE_OK;
+    /* back into start order, norms alongside */
+    for (size_t i = 1; i < count; i++)
+        for (size_t j = i; j > 0 && (k2[j].start < k2[j - 1].start ||
+                                     (k2[j].start == k2[j - 1].start && k2[j].type < k2[j - 1].type));
+             j--) {
+            newsmine_candidate tc = k2[j];
+            k2[j] = k2[j - 1];
+            k2[j - 1] = tc;
+            newsmine_norm tn = n2[j];
+            n2[j] = n2[j - 1];
+            n2[j - 1] = tn;
+        }
+    *kept = k2;
+    *norms = n2;
+    *n = count;
+    return NEWSMINE_OK;
+}
+
+/* A unit, organisation or person without a name from its rule is named by
+ * its own text, unless the text is only an abbreviation. */
+static newsmine_status default_names(const newsmine_candidate *kept, newsmine_norm *norms,
+                                     size_t n, const char *text, newsmine_arena *arena)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint16_t t = kept[i].type;
+        if ((t != NEWSMINE_UNIT && t != NEWSMINE_ORG && t != NEWSMINE_PERSON) ||
+            newsmine_norm_get(&norms[i], "name"))
+            continue;
+        uint32_t end = kept[i].abbr_end ? kept[i].abbr_start - 1 : kept[i].end;
+        while (end > kept[i].start && (text[end - 1] == ' ' || text[end - 1] == '('))
+            end--;
+        bool acronym = true;
+        for (uint32_t p = kept[i].start; p < end && acronym; p++)
+            acronym = !(text[p] >= 'a' && text[p] <= 'z');
+        if (acronym) continue;
+        size_t len = end - kept[i].start;
+        char *json = newsmine_arena_alloc(arena, len * 6 + 3);
+        if (!json) return NEWSMINE_ERR_NOMEM;
+        size_t o = 0;
+        json[o++] = '"';
+        for (uint32_t p = kept[i].start; p < end; p++) {
+            unsigned char ch = (unsigned char)text[p];
+            if (ch == '"' || ch == '\\') json[o++] = '\\';
+            json[o++] = ch < 0x20 ? ' ' : (char)ch;
+        }
+        json[o++] = '"';
+        json[o] = '\0';
+        newsmine_status st = newsmine_norm_set(&norms[i], "name", json);
+        if (st) return st;
+    }
+    return NEWSMINE_OK;
+}
+
+static newsmine_status set_abbreviations(const newsmine_candidate *kept, newsmine_norm *norms,
+                                         size_t n, const char *text, newsmine_arena *arena)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!kept[i].abbr_end || newsmine_norm_get(&norms[i], "abbr")) continue;
+        size_t len = kept[i].abbr_end - kept[i].abbr_start;
+        char *json = newsmine_arena_alloc(arena, len + 3);
+        if (!json) return NEWSMINE_ERR_NOMEM;
+        json[0] = '"';
+        memcpy(json + 1, text + kept[i].abbr_start, len);
+        json[len + 1] = '"';
+        json[len + 2] = '\0';
+        newsmine_status st = newsmine_norm_set(&norms[i], "abbr", json);
+        if (st) return st;
+    }
+    return NEWSMINE_OK;
+}
+
 /* A count whose noun is neither in the text nor carried over is not a count
  * ("2 in B" with no count before it). */
 static size_t drop_nounless_counts(newsmine_candidate *kept, newsmine_norm *norms, size_t n)
@@ -150,17 +296,23 @@ newsmine_status newsmine_extract(newsmine_extractor *ex, const char *text, size_
     if (!st) st = newsmine_match(ex->matcher, nt.text, nt.len, tokens, ntok, types, &ex->arena,
                                  &cands, &ncand);
     ex->limit_hits = newsmine_matcher_limit_hits(ex->matcher, &ex->first_limit_rule);
+    if (!st) absorb_bracketed_abbreviations(cands, ncand, nt.text, nt.len);
     if (!st) st = newsmine_resolve(ex->rules, cands, ncand, &ex->arena, &kept, &nkept);
     if (st) return fail(err, st);
 
     newsmine_norm *norms = newsmine_arena_alloc(&ex->arena, (nkept + 1) * sizeof *norms);
-    newsmine_entity *ents = newsmine_arena_alloc(&ex->arena, (nkept + 1) * sizeof *ents);
+    newsmine_entity *ents = NULL;
     uint32_t *sentence = sentence_ids(tokens, ntok, &ex->arena);
-    if (!norms || !ents || !sentence) return fail(err, NEWSMINE_ERR_NOMEM);
+    if (!norms || !sentence) return fail(err, NEWSMINE_ERR_NOMEM);
     for (size_t i = 0; !st && i < nkept; i++)
         st = newsmine_norm_build(ex->rules, &kept[i], nt.text, &ex->arena, &norms[i]);
     if (!st) st = carry_count_nouns(kept, norms, nkept, sentence);
     if (!st) nkept = drop_nounless_counts(kept, norms, nkept);
+    if (!st) st = set_abbreviations(kept, norms, nkept, nt.text, &ex->arena);
+    if (!st) st = default_names(kept, norms, nkept, nt.text, &ex->arena);
+    if (!st) st = learn_abbreviations(&kept, &norms, &nkept, nt.text, tokens, ntok, &ex->arena);
+    if (!st && !(ents = newsmine_arena_alloc(&ex->arena, (nkept + 1) * sizeof *ents)))
+        st = NEWSMINE_ERR_NOMEM;
     for (size_t i = 0; !st && i < nkept; i++) {
         const newsmine_candidate *c = &kept[i];
         ents[i].type = (newsmine_type)c->type;

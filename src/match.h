@@ -21,6 +21,7 @@ typedef struct newsmine_candidate {
     uint32_t source; /* rule or gazetteer index */
     uint32_t row;    /* gazetteer row */
     uint32_t token;  /* index of the first token */
+    uint32_t abbr_start, abbr_end; /* "(UNDOF)" after a name: the abbreviation, or 0, 0 */
     PCRE2_SIZE *groups; /* rules: 2 * (capture_count + 1) offsets, in the arena */
 } newsmine_candidate;
 

@@ -111,11 +111,22 @@ static span group(const build_ctx *b, const char *name)
     return (span){NULL, 0};
 }
 
-static newsmine_status merge_row(newsmine_norm *norm, const newsmine_list *list, uint32_t row)
+static bool wanted_column(const char **columns, const char *key)
+{
+    if (!columns) return true;
+    for (size_t i = 0; columns[i]; i++)
+        if (strcmp(columns[i], key) == 0) return true;
+    return false;
+}
+
+static newsmine_status merge_row(newsmine_norm *norm, const newsmine_list *list, uint32_t row,
+                                 const char **columns)
 {
     for (size_t k = 0; k + 1 < list->column_count; k++) {
         const newsmine_kv *kv = &list->rows[row][k];
-        if (!kv->json || kv->key[0] == '_' || strcmp(kv->key, "ambiguous") == 0) continue;
+        if (!kv->json || kv->key[0] == '_' || strcmp(kv->key, "ambiguous") == 0 ||
+            !wanted_column(columns, kv->key))
+            continue;
         newsmine_status st = newsmine_norm_set(norm, kv->key, kv->json);
         if (st) return st;
     }
@@ -131,7 +142,7 @@ static newsmine_status apply_lookup(build_ctx *b, size_t index)
         uint32_t row = newsmine_list_find(lk->list, sp.s + i, sp.n - i);
         if (row != UINT32_MAX) {
             if (index < 8) b->lookup_hit[index] = (span){sp.s + i, sp.n - i};
-            return merge_row(b->norm, lk->list, row);
+            return merge_row(b->norm, lk->list, row, lk->columns);
         }
         while (i < sp.n && sp.s[i] != ' ' && sp.s[i] != '-' && sp.s[i] != '\n')
             i++;
@@ -355,7 +366,7 @@ newsmine_status newsmine_norm_build(const newsmine_rules *rules, const newsmine_
     out->count = 0;
     if (c->from_gazetteer) {
         const newsmine_gazetteer *g = &rules->gazetteers[c->source];
-        return merge_row(out, g->list, c->row);
+        return merge_row(out, g->list, c->row, NULL);
     }
     build_ctx b = {&rules->rules[c->source], c, text, arena, out, {{0}}};
     newsmine_status st = NEWSMINE_OK;

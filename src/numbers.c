@@ -26,6 +26,7 @@ static const number_word vague_words[] = {
     {"dozens", 24},  {"hundreds", 200}, {"thousands", 2000}, {"millions", 2000000},
     {"several", 3},  {"few", 2},        {"scores", 40},      {"tens", 20},
     {"numerous", 3}, {"many", 3},       {"multiple", 2},     {"billions", 2000000000},
+    {"couple", 2},
 };
 
 static const number_word scale_words[] = {
@@ -149,9 +150,8 @@ static bool parse_word_number(char words[][24], size_t count, double *value)
             if (!any || i + 1 == count) return false;
             continue;
         }
-        if (article && !any && i + 1 < count &&
-            (strcmp(words[i + 1], "couple") == 0 || strcmp(words[i + 1], "pair") == 0))
-            continue; /* "a couple", "a pair": the article is not a one */
+        if (article && !any && i + 1 < count && strcmp(words[i + 1], "pair") == 0)
+            continue; /* "a pair": the article is not a one */
         if (strcmp(w, "dozen") == 0 || strcmp(w, "hundred") == 0) {
             bool is_dozen = w[0] == 'd';
             if (hundred || (any && !in_group) || (!is_dozen && group >= 100)) return false;
@@ -199,8 +199,8 @@ bool newsmine_parse_number(const char *s, size_t n, double *value, bool *approx)
         *approx = true;
         if (first + 1 == count) return (*value = v), true;
         if (parse_vague_of_scale(words + first, count - first, value)) return true;
-        double scale = big_scale(words[first + 1]);
-        if (first + 2 == count && scale >= 100) return (*value = v * scale), true;
+        double scale = strcmp(words[first + 1], "dozen") == 0 ? 12 : big_scale(words[first + 1]);
+        if (first + 2 == count && scale >= 12) return (*value = v * scale), true;
         return false;
     }
     if (count == 2 && first && strcmp(words[1], "dozen") == 0) {

@@ -112,6 +112,7 @@ typedef struct pending_rule {
 typedef struct pending_lookup {
     const char *group;
     const newsmine_list *list;
+    const char **columns;
     unsigned long line, col;
 } pending_lookup;
 
@@ -403,7 +404,9 @@ static newsmine_status list_parse(loader *ld, newsmine_list *list, char *data, s
     newsmine_status st = NEWSMINE_OK;
     for (char *line; st == NEWSMINE_OK && (line = tsv_next_line(&c));) {
         size_t n = split_tabs(line, cells, MAX_COLUMNS);
-        if (n != ncol)
+        for (size_t k = n; k < ncol; k++)
+            cells[k] = ""; /* trailing empty cells may be left out */
+        if (n > ncol)
             st = newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, list->file, c.line, 1,
                                     "%zu columns where the header has %zu", n, ncol);
         else
@@ -582,7 +585,7 @@ static newsmine_status directive_abbreviations(loader *ld, const char *line, siz
 static newsmine_status directive_yield(loader *ld, const char *line, size_t pos)
 {
     word w;
-    newsmine_type from, to;
+    newsmine_type from = NEWSMINE_PLACE, to = NEWSMINE_PLACE;
     if (!next_word(line, &pos, &w)) return fail_at(ld, pos, "yield needs: yield TYPE to TYPE...");
     newsmine_status st = parse_type(ld, &w, &from);
     if (st) return st;
@@ -829,16 +832,44 @@ static newsmine_status rule_set(loader *ld, pending_rule *p, const char *line, s
     return any ? NEWSMINE_OK : fail_at(ld, pos, "set needs KEY=VALUE");
 }
 
-/* lookup GROUP LIST */
+/* The columns named after "lookup GROUP LIST", checked against the list. */
+static newsmine_status lookup_columns(loader *ld, const newsmine_list *l, const char *line,
+                                      size_t pos, const char ***out)
+{
+    word w;
+    size_t n = 0, at = pos;
+    while (next_word(line, &at, &w))
+        n++;
+    *out = NULL;
+    if (!n) return NEWSMINE_OK;
+    const char **cols = newsmine_arena_alloc(&ld->rules->arena, (n + 1) * sizeof *cols);
+    if (!cols) return nomem(ld);
+    for (size_t i = 0; next_word(line, &pos, &w); i++) {
+        bool known = false;
+        for (size_t c = 1; c < l->column_count && !known; c++)
+            known = strlen(l->columns[c]) == w.n && memcmp(l->columns[c], w.s, w.n) == 0;
+        if (!known)
+            return fail_at(ld, w.col, "list \"%s\" has no column \"%.*s\"", l->name, (int)w.n,
+                           w.s);
+        if (!(cols[i] = arena_str(ld, w.s, w.n))) return nomem(ld);
+        cols[i + 1] = NULL;
+    }
+    *out = cols;
+    return NEWSMINE_OK;
+}
+
+/* lookup GROUP LIST [COLUMN...] */
 static newsmine_status rule_lookup(loader *ld, pending_rule *p, const char *line, size_t pos)
 {
     word group, list;
     if (!next_word(line, &pos, &group) || !next_word(line, &pos, &list))
-        return fail_at(ld, pos, "lookup needs: lookup GROUP LIST");
+        return fail_at(ld, pos, "lookup needs: lookup GROUP LIST [COLUMN...]");
     const newsmine_list *l = find_list(ld, list.s, list.n);
     if (!l) return fail_at(ld, list.col, "unknown list \"%.*s\"", (int)list.n, list.s);
     pending_lookup *lk = vec_push(&p->lookups);
     if (!lk) return nomem(ld);
+    newsmine_status st = lookup_columns(ld, l, line, pos, &lk->columns);
+    if (st) return st;
     lk->group = arena_str(ld, group.s, group.n);
     lk->list = l; /* an index until settle(): the lists array still grows */
     lk->line = ld->line;
@@ -972,8 +1003,8 @@ static newsmine_status resolve_lookups(loader *ld, pending_rule *p)
                                       pl[i].col + 1, "rule %s has no group named \"%s\"",
                                       p->rule.id, pl[i].group);
         size_t list_index = (size_t)(pl[i].list - (const newsmine_list *)ld->lists.data);
-        p->rule.lookups[i] =
-            (newsmine_lookup){(uint32_t)number, (const newsmine_list *)(uintptr_t)list_index};
+        p->rule.lookups[i] = (newsmine_lookup){
+            (uint32_t)number, (const newsmine_list *)(uintptr_t)list_index, pl[i].columns};
     }
     return NEWSMINE_OK;
 }
@@ -1049,7 +1080,7 @@ static newsmine_status parse_file(loader *ld, const char *path, const char *rel)
     snprintf(prefix, sizeof prefix, "%s", rel);
     char *dot = strrchr(prefix, '.');
     if (dot && strcmp(dot, ".rules") == 0) *dot = '\0';
-    char dir[4096];
+    char dir[8192]; /* as long as the path it is cut from */
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash) *slash = '\0';
@@ -1209,7 +1240,7 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
     for (size_t g = 0; !st && g < r->gazetteer_count; g++) {
         const newsmine_list *list = r->gazetteers[g].list;
         for (size_t row = 0; !st && row < list->row_count; row++) {
-            uint32_t tokens;
+            uint32_t tokens = 0;
             newsmine_arena_reset(&scratch);
             if ((st = name_key(ld, &scratch, list->names[row], &key, &tokens))) break;
             if (!tokens) continue;

@@ -81,6 +81,7 @@ enum {
 typedef struct newsmine_lookup {
     uint32_t group; /* capture group number */
     const newsmine_list *list;
+    const char **columns; /* the columns to merge, NULL-ended; NULL: all */
 } newsmine_lookup;
 
 typedef struct newsmine_group_name {
