@@ -244,11 +244,19 @@ static bool ambiguous_ok(newsmine_matcher *m, const newsmine_gazetteer *g, uint3
     return !name_before && !name_after;
 }
 
+typedef struct gaz_window {
+    size_t i, k;           /* tokens i .. i + k - 1 */
+    uint32_t start, end;   /* the span: the tokens', or part of one hyphenated token */
+    bool upper;
+} gaz_window;
+
 static void add_gaz_chain(newsmine_matcher *m, const newsmine_hash *h, const char *key, size_t n,
-                          bool folded, bool upper, const char *text, const newsmine_token *tokens,
-                          size_t count, size_t i, size_t k, unsigned types, unsigned *seen,
-                          bool *found)
+                          bool folded, const gaz_window *w, const char *text,
+                          const newsmine_token *tokens, size_t count, unsigned types,
+                          unsigned *seen, bool *found)
 {
+    size_t i = w->i, k = w->k;
+    bool upper = w->upper;
     uint32_t e = newsmine_hash_get(h, key, n);
     for (; e != UINT32_MAX; e = m->rules->gaz_entries[e].next) {
         const newsmine_gaz_entry *entry = &m->rules->gaz_entries[e];
@@ -261,8 +269,8 @@ static void add_gaz_chain(newsmine_matcher *m, const newsmine_hash *h, const cha
         if (!ambiguous_ok(m, g, entry->row, text, tokens, count, i, k, upper)) continue;
         newsmine_candidate *c = push_candidate(m);
         if (!c) return;
-        c->start = tokens[i].start;
-        c->end = tokens[i + k - 1].end;
+        c->start = w->start;
+        c->end = w->end;
         c->type = (uint16_t)g->type;
         c->from_gazetteer = 1;
         c->priority = g->priority;
@@ -273,6 +281,10 @@ static void add_gaz_chain(newsmine_matcher *m, const newsmine_hash *h, const cha
         *found = true;
     }
 }
+
+static bool lookup_window(newsmine_matcher *m, const gaz_window *w, const char *joined, size_t n,
+                          const char *text, const newsmine_token *tokens, size_t count,
+                          unsigned types);
 
 /* Longest names first: the first window length with a hit wins. */
 static void match_gazetteers_at(newsmine_matcher *m, const char *text,
@@ -295,14 +307,49 @@ static void match_gazetteers_at(newsmine_matcher *m, const char *text,
             memcpy(m->joined + n, text + tokens[t].start, tokens[t].end - tokens[t].start);
             n += tokens[t].end - tokens[t].start;
         }
-        bool upper = all_upper(tokens + i, k), found = false;
-        unsigned seen = 0;
-        add_gaz_chain(m, &m->rules->gaz_exact, m->joined, n, false, upper, text, tokens, count, i,
-                      k, types, &seen, &found);
-        size_t kn = newsmine_fold(m->joined, n, m->key);
-        add_gaz_chain(m, &m->rules->gaz_fold, m->key, kn, true, upper, text, tokens, count, i, k,
-                      types, &seen, &found);
-        if (found) return;
+        gaz_window w = {i, k, tokens[i].start, tokens[i + k - 1].end, all_upper(tokens + i, k)};
+        if (lookup_window(m, &w, m->joined, n, text, tokens, count, types)) return;
+    }
+}
+
+/* Looks one window up as written and folded; true when a name was found. */
+static bool lookup_window(newsmine_matcher *m, const gaz_window *w, const char *joined, size_t n,
+                          const char *text, const newsmine_token *tokens, size_t count,
+                          unsigned types)
+{
+    bool found = false;
+    unsigned seen = 0;
+    add_gaz_chain(m, &m->rules->gaz_exact, joined, n, false, w, text, tokens, count, types, &seen,
+                  &found);
+    if (!grow_scratch(&m->key, &m->key_cap, n * 2 + 4)) {
+        m->status = NEWSMINE_ERR_NOMEM;
+        return false;
+    }
+    size_t kn = newsmine_fold(joined, n, m->key);
+    add_gaz_chain(m, &m->rules->gaz_fold, m->key, kn, true, w, text, tokens, count, types, &seen,
+                  &found);
+    return found;
+}
+
+/* "Mali-Lebanon", "U.S.-Mexico", "Syria-based": the parts of a hyphenated
+ * word that is not itself a name are looked up one by one. */
+static void match_hyphen_parts(newsmine_matcher *m, const char *text, const newsmine_token *tokens,
+                               size_t count, size_t i, unsigned types)
+{
+    const newsmine_token *tok = &tokens[i];
+    uint32_t part = tok->start;
+    for (uint32_t p = tok->start; p <= tok->end; p++) {
+        if (p < tok->end && text[p] != '-') continue;
+        size_t n = p - part;
+        const newsmine_word_entry *we = n ? word_entry(m, text + part, n) : NULL;
+        if (we && we->gaz_max_tokens) {
+            bool upper = true;
+            for (uint32_t q = part; q < p && upper; q++)
+                upper = !(text[q] >= 'a' && text[q] <= 'z');
+            gaz_window w = {i, 1, part, p, upper};
+            lookup_window(m, &w, text + part, n, text, tokens, count, types);
+        }
+        part = p + 1;
     }
 }
 
@@ -338,6 +385,8 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
         run_rule_list(m, r->class_rules[2], SIZE_MAX, text, len, tok, (uint32_t)i, types);
         if (we && we->gaz_max_tokens)
             match_gazetteers_at(m, text, tokens, token_count, i, we->gaz_max_tokens, types);
+        else if (tok->kind == NEWSMINE_TOK_WORD && memchr(text + tok->start, '-', tok->end - tok->start))
+            match_hyphen_parts(m, text, tokens, token_count, i, types);
     }
     for (const uint32_t *id = r->class_rules[3]; *id != UINT32_MAX && !m->status; id++)
         scan_rule(m, *id, text, len, types);

@@ -64,8 +64,6 @@ static utf8proc_int32_t fold_char(utf8proc_int32_t cp)
     case 0x2011:
     case 0x2012:
     case 0x2013:
-    case 0x2014:
-    case 0x2015:
     case 0x2212:
     case 0xFE58:
     case 0xFE63:
@@ -95,6 +93,13 @@ static utf8proc_int32_t fold_char(utf8proc_int32_t cp)
     default:
         return is_space_separator(cp) ? ' ' : cp;
     }
+}
+
+/* An em dash or horizontal bar becomes "--", the typewriter's em dash, so
+ * that "soldiers--all" stays two words where "Colonel-General" is one. */
+static bool is_em_dash(utf8proc_int32_t cp)
+{
+    return cp == 0x2014 || cp == 0x2015;
 }
 
 static size_t skip_ascii(const unsigned char *s, size_t pos, size_t n)
@@ -158,7 +163,7 @@ static void read_cluster(const unsigned char *s, size_t n, size_t start, cluster
                 if (prev >= 0) break;
                 c->cps[c->count++] = cp; /* unreachable: any one decomposition fits */
             }
-            plain = plain && c->count == before + 1 && c->cps[before] == cp;
+            plain = plain && c->count == before + 1 && c->cps[before] == cp && !is_em_dash(cp);
             code_points++;
             prev = cp;
         } else {
@@ -198,7 +203,12 @@ static void compose_and_encode(cluster *c)
     c->len = 0;
     for (utf8proc_ssize_t i = 0; i < count; i++) {
         utf8proc_int32_t folded = fold_char(c->cps[i]);
-        if (folded != REMOVED) c->len += (size_t)utf8proc_encode_char(folded, c->bytes + c->len);
+        if (is_em_dash(folded)) {
+            c->bytes[c->len++] = '-';
+            c->bytes[c->len++] = '-';
+        } else if (folded != REMOVED) {
+            c->len += (size_t)utf8proc_encode_char(folded, c->bytes + c->len);
+        }
     }
 }
 

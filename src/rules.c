@@ -887,8 +887,10 @@ static newsmine_status rule_line(loader *ld, const char *line, size_t pos, const
         return parse_type(ld, &w, &p->rule.type);
     }
     if (word_is(kw, "priority")) {
-        if (!next_word(line, &pos, &w) || !parse_int(&w, &p->rule.priority))
-            return fail_at(ld, pos, "priority needs an integer");
+        if (!next_word(line, &pos, &w)) return fail_at(ld, pos, "priority needs an integer");
+        if (!parse_int(&w, &p->rule.priority))
+            return fail_at(ld, w.col, "priority must be an integer, found \"%.*s\"", (int)w.n,
+                           w.s);
         return NEWSMINE_OK;
     }
     if (word_is(kw, "trigger")) return rule_trigger(ld, p, line, pos);
@@ -917,17 +919,20 @@ static void locate_pattern_offset(const pending_rule *p, size_t offset, unsigned
     *line = p->rule.line;
     *col = 0;
     *ref = NULL;
-    for (size_t i = 0; i < p->segments.len; i++) {
-        const segment *s = &segs[i];
-        bool inside = offset >= s->start && offset < s->start + s->len;
-        bool last = i + 1 == p->segments.len;
-        if (!inside && !(last && offset >= s->start)) continue;
+    /* the stretch holding the offset; else the last one before it (the
+     * offset is then on the newline after a pattern line, or at the end) */
+    const segment *s = NULL;
+    for (size_t i = 0; i < p->segments.len && segs[i].start <= offset; i++) {
+        s = &segs[i];
+        if (offset < s->start + s->len) break;
+    }
+    if (s) {
         *line = s->line;
         size_t byte = s->src_col_byte;
         if (!s->ref) byte += offset - s->start < s->len ? offset - s->start : s->len;
-        else *ref = s->ref;
+        else if (offset < s->start + s->len) *ref = s->ref;
+        else byte += strcspn(s->ref, "}") + 1; /* after the reference */
         *col = (unsigned long)newsmine_utf8_count(s->line_text, byte) + 1;
-        return;
     }
 }
 
@@ -945,11 +950,17 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
         unsigned long line, col;
         const char *ref;
         locate_pattern_offset(p, offset, &line, &col, &ref);
-        if (ref) {
-            size_t n = strcspn(ref, "}");
+        if (ref) { /* ref is the '{' of the reference */
+            size_t n = strcspn(ref + 1, "}");
+            const define *d = ref[1] == '@' ? NULL : find_define(ld, ref + 1, n);
+            if (d)
+                return newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, ld->file, line, col,
+                                          "in rule %s, inside {%.*s} (defined at %s:%lu): %s",
+                                          p->rule.id, (int)n, ref + 1, d->file, d->line,
+                                          (const char *)msg);
             return newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, ld->file, line, col,
-                                      "in rule %s, inside {%.*s}: %s", p->rule.id, (int)n, ref,
-                                      (const char *)msg);
+                                      "in rule %s, inside {%.*s}: %s", p->rule.id, (int)n,
+                                      ref + 1, (const char *)msg);
         }
         return newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, ld->file, line, col,
                                   "in rule %s: %s", p->rule.id, (const char *)msg);

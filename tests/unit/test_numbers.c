@@ -89,7 +89,7 @@ static void test_words(void)
     CHECK_NUMBER("one hundred thousand", 100000, false);
     CHECK_NUMBER("one million two hundred thousand three hundred and forty-five", 1200345,
                  false);
-    CHECK_NUMBER("a couple", 2, false);
+    CHECK_NUMBER("a pair", 2, false);
 }
 
 static void test_case_insensitive(void)
@@ -125,6 +125,14 @@ static void test_vague(void)
     CHECK_NUMBER("a few hundred", 200, true);
     CHECK_NUMBER("several", 3, true);
     CHECK_NUMBER("scores", 40, true);
+    CHECK_NUMBER("hundreds of millions", 200000000, true);
+    /* the other vague amounts rules/en/00-common.rules matches */
+    CHECK_NUMBER("several dozen", 36, true);
+    CHECK_NUMBER("a few dozen", 24, true);
+    CHECK_NUMBER("a couple", 2, true);
+    CHECK_NUMBER("a couple hundred", 200, true);
+    CHECK_NUMBER("a few thousand", 2000, true);
+    CHECK_NUMBER("several million", 3000000, true);
 }
 
 static void test_not_numbers(void)
