@@ -132,6 +132,7 @@ static void add_rule_match(newsmine_matcher *m, uint32_t rule_index, const char 
     c->end = (uint32_t)ov[1];
     c->type = (uint16_t)rule->type;
     c->priority = rule->priority;
+    c->veto = rule->veto;
     c->source = rule_index;
     c->row = UINT32_MAX;
     c->token = token;
@@ -220,6 +221,22 @@ static bool is_capitalised_word(const newsmine_token *t)
     return (t->flags & NEWSMINE_TOKF_CAP) && t->kind != NEWSMINE_TOK_PUNCT;
 }
 
+/* "Ariel Cruz", "President Ramon Manzanares": a one-word name right after
+ * or before another capitalised word is part of a longer name. */
+static bool same_line(const char *text, const newsmine_token *a, const newsmine_token *b)
+{
+    return !(b->flags & NEWSMINE_TOKF_SENT_START) && !memchr(text + a->end, '\n', b->start - a->end);
+}
+
+static bool touches_name(const char *text, const newsmine_token *tokens, size_t count, size_t i)
+{
+    bool before = i > 0 && is_capitalised_word(&tokens[i - 1]) &&
+                  same_line(text, &tokens[i - 1], &tokens[i]);
+    bool after = i + 1 < count && is_capitalised_word(&tokens[i + 1]) &&
+                 same_line(text, &tokens[i], &tokens[i + 1]);
+    return before || after;
+}
+
 /* An ambiguous name (a place that is also a common word or a first name)
  * counts after a word of the gazetteer's context list ("in Reading", "near
  * Nice"). A lenient gazetteer also takes it where no other name surrounds it
@@ -267,6 +284,7 @@ static void add_gaz_chain(newsmine_matcher *m, const newsmine_hash *h, const cha
                        (g->case_policy == NEWSMINE_CASE_TITLE && !upper)))
             continue;
         if (!ambiguous_ok(m, g, entry->row, text, tokens, count, i, k, upper)) continue;
+        if (g->isolated && k == 1 && !upper && touches_name(text, tokens, count, i)) continue;
         newsmine_candidate *c = push_candidate(m);
         if (!c) return;
         c->start = w->start;

@@ -16,7 +16,8 @@
 typedef struct newsmine_candidate {
     uint32_t start, end; /* normalised bytes */
     uint16_t type;
-    uint16_t from_gazetteer;
+    uint8_t from_gazetteer;
+    uint8_t veto;
     int32_t priority;
     uint32_t source; /* rule or gazetteer index */
     uint32_t row;    /* gazetteer row */

@@ -57,6 +57,21 @@ static size_t resolve_type(const newsmine_candidate *sorted, size_t n, newsmine_
     return count;
 }
 
+/* Veto matches take out every candidate of their type that they overlap,
+ * and then themselves. */
+static size_t apply_vetoes(newsmine_candidate *c, size_t n)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool vetoed = c[i].veto;
+        for (size_t j = 0; j < n && !vetoed; j++)
+            vetoed = c[j].veto && c[j].type == c[i].type && c[j].start < c[i].end &&
+                     c[i].start < c[j].end;
+        if (!vetoed) c[out++] = c[i];
+    }
+    return out;
+}
+
 newsmine_status newsmine_resolve(const newsmine_rules *rules, const newsmine_candidate *cands,
                                  size_t count, newsmine_arena *arena, newsmine_candidate **out,
                                  size_t *out_count)
@@ -65,6 +80,10 @@ newsmine_status newsmine_resolve(const newsmine_rules *rules, const newsmine_can
     newsmine_candidate *kept = newsmine_arena_alloc(arena, (count + 1) * sizeof *kept);
     if (!sorted || !kept) return NEWSMINE_ERR_NOMEM;
     if (count) memcpy(sorted, cands, count * sizeof *sorted);
+    bool any_veto = false;
+    for (size_t i = 0; i < count && !any_veto; i++)
+        any_veto = sorted[i].veto;
+    if (any_veto) count = apply_vetoes(sorted, count);
     qsort(sorted, count, sizeof *sorted, by_preference);
 
     size_t begin[NEWSMINE_TYPE_COUNT + 1] = {0}, len[NEWSMINE_TYPE_COUNT] = {0};

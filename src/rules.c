@@ -486,7 +486,7 @@ static newsmine_status directive_list(loader *ld, const char *line, size_t pos)
     list->name = arena_str(ld, name.s, name.n);
     if (!list->name) return nomem(ld);
     while (next_word(line, &pos, &opt)) {
-        newsmine_case_policy policy;
+        newsmine_case_policy policy = NEWSMINE_CASE_FOLD;
         if (!split_option(&opt, &key, &value) || !word_is(&key, "case"))
             return fail_at(ld, opt.col, "unknown list option \"%.*s\" (case=...)", (int)opt.n,
                            opt.s);
@@ -498,7 +498,7 @@ static newsmine_status directive_list(loader *ld, const char *line, size_t pos)
 }
 
 /* gazetteer NAME FILE type=TYPE [case=title] [priority=N] [context=LIST]
- *           [ambiguous=strict|lenient] */
+ *           [ambiguous=strict|lenient] [isolated=yes|no] */
 static newsmine_status directive_gazetteer(loader *ld, const char *line, size_t pos)
 {
     word name, file, opt, key, value;
@@ -521,6 +521,9 @@ static newsmine_status directive_gazetteer(loader *ld, const char *line, size_t 
             else /* an index + 1 until settle(): the lists array still grows */
                 g.context = (const newsmine_list *)(uintptr_t)(
                     (size_t)(ctx - (const newsmine_list *)ld->lists.data) + 1);
+        } else if (word_is(&key, "isolated")) {
+            if (word_is(&value, "yes")) g.isolated = true;
+            else if (!word_is(&value, "no")) st = fail_at(ld, value.col, "isolated must be yes or no");
         } else if (word_is(&key, "ambiguous")) {
             if (word_is(&value, "lenient")) g.ambiguous_lenient = true;
             else if (!word_is(&value, "strict"))
@@ -691,9 +694,10 @@ static newsmine_status expand(loader *ld, const char *text, size_t n, size_t col
             if (!d)
                 return fail_at(ld, col0 + i, "unknown definition \"%.*s\" (define it first)",
                                (int)ref_len, ref);
+            /* the newline ends a "# comment" the define line may carry */
             if (newsmine_buffer_append(out, "(?:", 3) ||
                 newsmine_buffer_append(out, d->text, strlen(d->text)) ||
-                newsmine_buffer_putc(out, ')'))
+                newsmine_buffer_append(out, "\n)", 2))
                 return nomem(ld);
         }
         segment *sg = segs ? vec_push(segs) : NULL;
@@ -811,7 +815,33 @@ static newsmine_status rule_trigger(loader *ld, pending_rule *p, const char *lin
     return any ? NEWSMINE_OK : fail_at(ld, pos, "trigger needs words, @LIST or %%class");
 }
 
-/* set KEY=VALUE: a constant norm value (a JSON literal or a bare string). */
+/* The length of the JSON string literal at s (from its opening quote to its
+ * closing one), or 0 when it is not one: unterminated, a bad escape or a
+ * raw control character. */
+static size_t json_string_length(const char *s)
+{
+    size_t i = 1;
+    while (s[i] && s[i] != '"') {
+        if ((unsigned char)s[i] < 0x20) return 0;
+        if (s[i] != '\\') {
+            i++;
+            continue;
+        }
+        if (s[i + 1] == 'u') {
+            for (int k = 2; k < 6; k++)
+                if (!isxdigit((unsigned char)s[i + k])) return 0;
+            i += 6;
+        } else if (s[i + 1] && strchr("\"\\/bfnrt", s[i + 1])) {
+            i += 2;
+        } else {
+            return 0;
+        }
+    }
+    return s[i] == '"' ? i + 1 : 0;
+}
+
+/* set KEY=VALUE: a constant norm value (a JSON literal or a bare string). A
+ * quoted value is a JSON string and may hold spaces: set note="by rule". */
 static newsmine_status rule_set(loader *ld, pending_rule *p, const char *line, size_t pos)
 {
     word w, key, value;
@@ -820,6 +850,14 @@ static newsmine_status rule_set(loader *ld, pending_rule *p, const char *line, s
         any = true;
         if (!split_option(&w, &key, &value) || !is_ident(key.s, key.n))
             return fail_at(ld, w.col, "expected KEY=VALUE, found \"%.*s\"", (int)w.n, w.s);
+        if (value.n && value.s[0] == '"') {
+            size_t n = json_string_length(value.s);
+            if (!n || (value.s[n] && !is_space(value.s[n])))
+                return fail_at(ld, value.col, "%.*s= needs a JSON string: \"...\"", (int)key.n,
+                               key.s);
+            value.n = n;
+            pos = value.col + n;
+        }
         newsmine_kv *kv = vec_push(&p->sets);
         if (!kv) return nomem(ld);
         kv->key = arena_str(ld, key.s, key.n);
@@ -893,6 +931,10 @@ static newsmine_status rule_line(loader *ld, const char *line, size_t pos, const
                            w.s);
         return NEWSMINE_OK;
     }
+    if (word_is(kw, "veto")) {
+        p->rule.veto = true;
+        return NEWSMINE_OK;
+    }
     if (word_is(kw, "trigger")) return rule_trigger(ld, p, line, pos);
     if (word_is(kw, "set")) return rule_set(ld, p, line, pos);
     if (word_is(kw, "lookup")) return rule_lookup(ld, p, line, pos);
@@ -906,7 +948,7 @@ static newsmine_status rule_line(loader *ld, const char *line, size_t pos, const
     }
     return fail_at(ld, kw->col,
                    "unknown line \"%.*s\" in a rule (type, priority, trigger, pattern, set, "
-                   "lookup, end)",
+                   "lookup, veto, end)",
                    (int)kw->n, kw->s);
 }
 
@@ -1275,7 +1317,7 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
             size_t first = strcspn(key.data, " ");
             char fw[512];
             size_t fwn = first * 2 + 4 <= sizeof fw ? newsmine_fold(key.data, first, fw) : 0;
-            newsmine_word_entry *we;
+            newsmine_word_entry *we = NULL;
             if (!st && fwn &&
                 !(st = word_entry_for(ld, fw, fwn, &ib->entries, &ib->count, &ib->cap, &we)))
                 if (we->gaz_max_tokens < tokens) we->gaz_max_tokens = tokens;
@@ -1299,7 +1341,7 @@ static newsmine_status link_trigger(loader *ld, index_builder *ib, vec *links, c
     if (!n || n * 2 + 4 > sizeof folded) return NEWSMINE_OK;
     size_t fn = newsmine_fold(text, n, folded);
     if (!fn) return NEWSMINE_OK;
-    newsmine_word_entry *we;
+    newsmine_word_entry *we = NULL;
     newsmine_status st = word_entry_for(ld, folded, fn, &ib->entries, &ib->count, &ib->cap, &we);
     if (st) return st;
     trigger_link *l = vec_push(links);
@@ -1318,6 +1360,9 @@ static newsmine_status add_trigger_word(loader *ld, index_builder *ib, vec *link
     newsmine_status st = link_trigger(ld, ib, links, text, first_word, rule);
     if (!st && first_token != first_word)
         st = link_trigger(ld, ib, links, text, first_token, rule);
+    /* "Col.": one token only when the abbreviations list it, else "Col" */
+    if (!st && first_word > 1 && first_word == first_token && text[first_word - 1] == '.')
+        st = link_trigger(ld, ib, links, text, first_word - 1, rule);
     return st;
 }
 
@@ -1349,7 +1394,7 @@ static newsmine_status index_triggers(loader *ld, index_builder *ib)
         }
     }
     if (!st) {
-        qsort(links.data, links.len, sizeof(trigger_link), by_word_then_rule);
+        if (links.len) qsort(links.data, links.len, sizeof(trigger_link), by_word_then_rule);
         r->trigger_rules = newsmine_arena_alloc(&r->arena, (links.len + 1) * sizeof(uint32_t));
         if (!r->trigger_rules) st = nomem(ld);
     }

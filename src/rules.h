@@ -62,6 +62,7 @@ typedef struct newsmine_gazetteer {
     int ambiguous_column; /* index into a row's pairs of "ambiguous", or -1 */
     const newsmine_list *context; /* words after which ambiguous names count, or NULL */
     bool ambiguous_lenient; /* ambiguous names also count when no name surrounds them */
+    bool isolated;          /* one-word names count only when no other name touches them */
 } newsmine_gazetteer;
 
 /* One way into a gazetteer: the tokens of a name, joined by single spaces. */
@@ -104,6 +105,7 @@ typedef struct newsmine_rule {
     newsmine_kv *sets; /* constant norm */
     size_t lookup_count;
     newsmine_lookup *lookups;
+    bool veto; /* its matches produce nothing but drop the type's entities they overlap */
 } newsmine_rule;
 
 /* What a token's folded text starts: the rules it triggers and the longest
