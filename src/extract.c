@@ -117,18 +117,20 @@ static void absorb_bracketed_abbreviations(newsmine_candidate *c, size_t n, cons
     }
 }
 
-static bool covered(const newsmine_candidate *kept, size_t n, uint16_t type, uint32_t start,
+/* Whether [start, end) overlaps an entity of one of the types (bit set). */
+static bool covered(const newsmine_candidate *kept, size_t n, unsigned types, uint32_t start,
                     uint32_t end)
 {
     for (size_t i = 0; i < n; i++)
-        if (kept[i].type == type && kept[i].start < end && start < kept[i].end) return true;
+        if ((types >> kept[i].type & 1u) && kept[i].start < end && start < kept[i].end)
+            return true;
     return false;
 }
 
 /* An abbreviation defined in brackets is learnt for the document: its other
  * mentions become entities of the same type with the same norm. */
-static newsmine_status learn_abbreviations(newsmine_candidate **kept, newsmine_norm **norms,
-                                           size_t *n, const char *text,
+static newsmine_status learn_abbreviations(const newsmine_rules *rules, newsmine_candidate **kept,
+                                           newsmine_norm **norms, size_t *n, const char *text,
                                            const newsmine_token *tokens, size_t ntok,
                                            newsmine_arena *arena)
 {
@@ -149,7 +151,8 @@ static newsmine_status learn_abbreviations(newsmine_candidate **kept, newsmine_n
         for (size_t t = 0; t < ntok; t++) {
             if (tokens[t].end - tokens[t].start != alen ||
                 memcmp(text + tokens[t].start, text + def->abbr_start, alen) != 0 ||
-                covered(k2, count, def->type, tokens[t].start, tokens[t].end))
+                covered(k2, count, 1u << def->type | rules->yields[def->type], tokens[t].start,
+                        tokens[t].end))
                 continue;
             k2[count] = *def;
             k2[count].start = tokens[t].start;
@@ -196,7 +199,7 @@ static newsmine_status default_names(const newsmine_candidate *kept, newsmine_no
         bool acronym = true;
         for (uint32_t p = kept[i].start; p < end && acronym; p++)
             acronym = !(text[p] >= 'a' && text[p] <= 'z');
-        if (acronym) continue;
+        if (acronym && t == NEWSMINE_UNIT) continue; /* "UNDOF" alone: its name is not in the text */
         size_t len = end - kept[i].start;
         char *json = newsmine_arena_alloc(arena, len * 6 + 3);
         if (!json) return NEWSMINE_ERR_NOMEM;
@@ -310,7 +313,9 @@ newsmine_status newsmine_extract(newsmine_extractor *ex, const char *text, size_
     if (!st) nkept = drop_nounless_counts(kept, norms, nkept);
     if (!st) st = set_abbreviations(kept, norms, nkept, nt.text, &ex->arena);
     if (!st) st = default_names(kept, norms, nkept, nt.text, &ex->arena);
-    if (!st) st = learn_abbreviations(&kept, &norms, &nkept, nt.text, tokens, ntok, &ex->arena);
+    if (!st)
+        st = learn_abbreviations(ex->rules, &kept, &norms, &nkept, nt.text, tokens, ntok,
+                                 &ex->arena);
     if (!st && !(ents = newsmine_arena_alloc(&ex->arena, (nkept + 1) * sizeof *ents)))
         st = NEWSMINE_ERR_NOMEM;
     for (size_t i = 0; !st && i < nkept; i++) {

@@ -36,10 +36,15 @@ static size_t first_ending_after(const newsmine_candidate *kept, size_t n, uint3
     return lo;
 }
 
-static bool overlaps_any(const newsmine_candidate *kept, size_t n, uint32_t start, uint32_t end)
+/* Whether an entity of kept overlaps [start, end) without lying inside it:
+ * a count yields to the place it is part of ("Park named after 28 Panfilov
+ * Guards") but keeps the place inside it ("three U.S. soldiers"). */
+static bool overlaps_not_inside(const newsmine_candidate *kept, size_t n, uint32_t start,
+                                uint32_t end)
 {
-    size_t i = first_ending_after(kept, n, start);
-    return i < n && kept[i].start < end;
+    for (size_t i = first_ending_after(kept, n, start); i < n && kept[i].start < end; i++)
+        if (kept[i].start < start || kept[i].end > end) return true;
+    return false;
 }
 
 /* Greedy by preference within one type; kept stays sorted by start. */
@@ -86,29 +91,42 @@ newsmine_status newsmine_resolve(const newsmine_rules *rules, const newsmine_can
     if (any_veto) count = apply_vetoes(sorted, count);
     qsort(sorted, count, sizeof *sorted, by_preference);
 
-    size_t begin[NEWSMINE_TYPE_COUNT + 1] = {0}, len[NEWSMINE_TYPE_COUNT] = {0};
-    size_t total = 0;
-    for (size_t i = 0, t = 0; t < NEWSMINE_TYPE_COUNT; t++) {
-        size_t j = i;
-        while (j < count && sorted[j].type == t)
-            j++;
-        begin[t] = total;
-        len[t] = resolve_type(sorted + i, j - i, kept + total);
-        total += len[t];
-        i = j;
+    /* where each type's candidates lie in sorted (sorted by type first) */
+    size_t first[NEWSMINE_TYPE_COUNT + 1] = {0};
+    for (size_t i = 0, t = 0; t <= NEWSMINE_TYPE_COUNT; t++) {
+        while (i < count && sorted[i].type < t)
+            i++;
+        first[t] = i;
     }
+    /* A type is resolved after the types it yields to, so that its
+     * candidates overlapping those are out before the longest of the rest
+     * is chosen ("Parliament Konstantin Avershin" does not hide "Konstantin
+     * Avershin" when the organisation takes "Parliament"). */
+    size_t begin[NEWSMINE_TYPE_COUNT] = {0}, len[NEWSMINE_TYPE_COUNT] = {0}, total = 0;
+    unsigned done = 0;
+    for (size_t round = 0; round < NEWSMINE_TYPE_COUNT; round++)
+        for (size_t t = 0; t < NEWSMINE_TYPE_COUNT; t++) {
+            unsigned waits = rules->yields[t] & ~done & ~(1u << t);
+            if ((done >> t & 1u) || (waits && round + 1 < NEWSMINE_TYPE_COUNT)) continue;
+            size_t n = 0;
+            for (size_t i = first[t]; i < first[t + 1]; i++) {
+                bool drop = false;
+                for (size_t u = 0; u < NEWSMINE_TYPE_COUNT && !drop; u++)
+                    if ((rules->yields[t] >> u & 1u) && (done >> u & 1u))
+                        drop = overlaps_not_inside(kept + begin[u], len[u], sorted[i].start,
+                                            sorted[i].end);
+                if (!drop) sorted[first[t] + n++] = sorted[i];
+            }
+            begin[t] = total;
+            len[t] = resolve_type(sorted + first[t], n, kept + total);
+            total += len[t];
+            done |= 1u << t;
+        }
 
     newsmine_candidate *result = newsmine_arena_alloc(arena, (total + 1) * sizeof *result);
     if (!result) return NEWSMINE_ERR_NOMEM;
-    size_t n = 0;
-    for (size_t t = 0; t < NEWSMINE_TYPE_COUNT; t++)
-        for (size_t i = begin[t]; i < begin[t] + len[t]; i++) {
-            bool drop = false;
-            for (size_t u = 0; u < NEWSMINE_TYPE_COUNT && !drop; u++)
-                if (rules->yields[t] & (1u << u))
-                    drop = overlaps_any(kept + begin[u], len[u], kept[i].start, kept[i].end);
-            if (!drop) result[n++] = kept[i];
-        }
+    size_t n = total;
+    memcpy(result, kept, total * sizeof *result);
     qsort(result, n, sizeof *result, by_position);
     *out = result;
     *out_count = n;

@@ -1,7 +1,10 @@
 /* Stage 5a, overlaps: entities of one type do not overlap (the longest wins,
  * then the higher priority, then the earlier start, then the earlier rule);
  * entities of different types may nest, except where the rules say a type
- * yields to another ("yield count to date quantity"). */
+ * yields to another ("yield count to date quantity"): then an entity of the
+ * yielding type is dropped where one of the other type overlaps it without
+ * lying inside it. Veto candidates drop their type's candidates they
+ * overlap. */
 #ifndef NEWSMINE_RESOLVE_H
 #define NEWSMINE_RESOLVE_H
 
