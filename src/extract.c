@@ -273,6 +273,33 @@ static void map_spans(newsmine_entity *ents, size_t n, const newsmine_normalized
     }
 }
 
+/* The types to match for the wanted ones: also those they yield to, so that
+ * filtering by type never changes which entities of a wanted type survive. */
+static unsigned types_to_match(const newsmine_rules *rules, unsigned wanted)
+{
+    unsigned types = wanted, before;
+    do {
+        before = types;
+        for (unsigned t = 0; t < NEWSMINE_TYPE_COUNT; t++)
+            if (types >> t & 1u) types |= rules->yields[t];
+    } while (types != before);
+    return types;
+}
+
+/* Keeps the entities of the wanted types. */
+static size_t filter_types(newsmine_candidate *kept, newsmine_norm *norms, size_t n,
+                           unsigned wanted)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(wanted >> kept[i].type & 1u)) continue;
+        kept[out] = kept[i];
+        norms[out] = norms[i];
+        out++;
+    }
+    return out;
+}
+
 static newsmine_status fail(newsmine_error *err, newsmine_status st)
 {
     return newsmine_error_set(err, st, NULL, 0, 0, "%s", newsmine_status_string(st));
@@ -288,7 +315,8 @@ newsmine_status newsmine_extract(newsmine_extractor *ex, const char *text, size_
     newsmine_arena_reset(&ex->arena);
     ex->limit_hits = 0;
     ex->first_limit_rule = NULL;
-    unsigned types = opts && opts->types ? opts->types : NEWSMINE_ALL_TYPES;
+    unsigned wanted = opts && opts->types ? opts->types : NEWSMINE_ALL_TYPES;
+    unsigned types = types_to_match(ex->rules, wanted);
 
     newsmine_normalized nt;
     newsmine_token *tokens;
@@ -316,6 +344,7 @@ newsmine_status newsmine_extract(newsmine_extractor *ex, const char *text, size_
     if (!st)
         st = learn_abbreviations(ex->rules, &kept, &norms, &nkept, nt.text, tokens, ntok,
                                  &ex->arena);
+    if (!st && types != wanted) nkept = filter_types(kept, norms, nkept, wanted);
     if (!st && !(ents = newsmine_arena_alloc(&ex->arena, (nkept + 1) * sizeof *ents)))
         st = NEWSMINE_ERR_NOMEM;
     for (size_t i = 0; !st && i < nkept; i++) {

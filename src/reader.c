@@ -204,6 +204,14 @@ static bool has_nul_escape(const char *s, size_t n)
     return false;
 }
 
+/* Keys a document record writes itself: a field of that name is not
+ * passed through (it would be a duplicate key). */
+static bool is_reserved_key(const char *key)
+{
+    return strcmp(key, "doc") == 0 || strcmp(key, "entities") == 0 ||
+           strcmp(key, "repaired") == 0;
+}
+
 /* The top-level fields other than the id and the text, as one JSON object. */
 static char *metadata_json(newsmine_reader *r, cJSON *obj)
 {
@@ -211,7 +219,7 @@ static char *metadata_json(newsmine_reader *r, cJSON *obj)
     if (!meta) return NULL;
     for (cJSON *f = obj->child; f; f = f->next) {
         if (!f->string || strcmp(f->string, r->text_field) == 0 ||
-            strcmp(f->string, r->id_field) == 0)
+            strcmp(f->string, r->id_field) == 0 || is_reserved_key(f->string))
             continue;
         cJSON *copy = cJSON_Duplicate(f, 1);
         if (!copy) {

@@ -36,14 +36,16 @@ static size_t first_ending_after(const newsmine_candidate *kept, size_t n, uint3
     return lo;
 }
 
-/* Whether an entity of kept overlaps [start, end) without lying inside it:
- * a count yields to the place it is part of ("Park named after 28 Panfilov
- * Guards") but keeps the place inside it ("three U.S. soldiers"). */
-static bool overlaps_not_inside(const newsmine_candidate *kept, size_t n, uint32_t start,
+/* Whether an entity of kept overlaps [start, end), other than one nested
+ * inside after its start: a count yields to the place it is part of ("Park
+ * named after 28 Panfilov Guards") and to the year that is its number ("in
+ * 2014 troops arrived"), but keeps the place inside it ("three U.S.
+ * soldiers"). */
+static bool overlaps_not_nested(const newsmine_candidate *kept, size_t n, uint32_t start,
                                 uint32_t end)
 {
     for (size_t i = first_ending_after(kept, n, start); i < n && kept[i].start < end; i++)
-        if (kept[i].start < start || kept[i].end > end) return true;
+        if (kept[i].start <= start || kept[i].end > end) return true;
     return false;
 }
 
@@ -113,7 +115,7 @@ newsmine_status newsmine_resolve(const newsmine_rules *rules, const newsmine_can
                 bool drop = false;
                 for (size_t u = 0; u < NEWSMINE_TYPE_COUNT && !drop; u++)
                     if ((rules->yields[t] >> u & 1u) && (done >> u & 1u))
-                        drop = overlaps_not_inside(kept + begin[u], len[u], sorted[i].start,
+                        drop = overlaps_not_nested(kept + begin[u], len[u], sorted[i].start,
                                             sorted[i].end);
                 if (!drop) sorted[first[t] + n++] = sorted[i];
             }

@@ -2,8 +2,9 @@
  * then the higher priority, then the earlier start, then the earlier rule);
  * entities of different types may nest, except where the rules say a type
  * yields to another ("yield count to date quantity"): then an entity of the
- * yielding type is dropped where one of the other type overlaps it without
- * lying inside it. Veto candidates drop their type's candidates they
+ * yielding type is dropped where one of the other type overlaps it, unless
+ * that one lies inside it after its first character ("three U.S. soldiers"
+ * keeps both). Veto candidates drop their type's candidates they
  * overlap. */
 #ifndef NEWSMINE_RESOLVE_H
 #define NEWSMINE_RESOLVE_H

@@ -257,10 +257,67 @@ static void test_tsv_missing(void)
                       "cannot read table \"missing.tsv\"");
 }
 
+static void test_bad_set_string(void)
+{
+    CHECK_RULES_ERROR("rules-bad-set-string", "a.rules", 3, 27, "note= needs a JSON string");
+}
+
 static void test_duplicate_rule(void)
 {
     CHECK_RULES_ERROR("rules-bad-duplicate", "a.rules", 5, 6,
                       "rule \"twice\" is defined twice in this file");
+}
+
+/* A later file fails after lists, a gazetteer and a compiled rule were
+ * loaded: all of it is freed (LeakSanitizer in the sanitizer build). */
+static void test_failure_in_second_file(void)
+{
+    CHECK_RULES_ERROR("rules-bad-second-file", "10-bad.rules", 3, 25, "unknown list \"units\"");
+}
+
+/* A define may end with a "# comment", as a pattern line may. */
+static void test_define_with_comment(void)
+{
+    newsmine_rules *rules = NULL;
+    CHECK_INT(newsmine_rules_load(DATA "rules-good", &rules, NULL), NEWSMINE_OK);
+    newsmine_rules_free(rules);
+    /* the same file as in rules-bad-second-file, alone */
+    newsmine_error err;
+    CHECK_INT(newsmine_rules_load(DATA "rules-define-comment", &rules, &err), NEWSMINE_OK);
+    if (!rules) {
+        testlib_fail(__FILE__, __LINE__, "%s:%lu:%lu: %s", err.file, err.line, err.col,
+                     err.message);
+        return;
+    }
+    newsmine_buffer out = {0};
+    render(rules, "Goma saw 40 soldiers.", &out);
+    CHECK_MEM(out.data ? out.data : "", out.len,
+              "place 0 4 00-good:cities {\"kind\":\"city\"}\n"
+              "count 9 20 00-good:number_noun {\"value\":40,\"noun\":\"soldiers\",\"category\":"
+              "\"personnel\"}\n");
+    newsmine_buffer_free(&out);
+    newsmine_rules_free(rules);
+}
+
+/* "trigger Gen." fires whether or not the tokenizer keeps the period on
+ * the word; a quoted set value may hold spaces and escapes. */
+static void test_trigger_with_period_and_quoted_set(void)
+{
+    newsmine_rules *rules = NULL;
+    newsmine_error err;
+    CHECK_INT(newsmine_rules_load(DATA "rules-trigger-period", &rules, &err), NEWSMINE_OK);
+    if (!rules) {
+        testlib_fail(__FILE__, __LINE__, "%s:%lu:%lu: %s", err.file, err.line, err.col,
+                     err.message);
+        return;
+    }
+    newsmine_buffer out = {0};
+    render(rules, "Then Gen. Petraeus spoke.", &out);
+    CHECK_MEM(out.data ? out.data : "", out.len,
+              "rank 5 18 a:general {\"rank\":\"general\",\"name\":\"Petraeus\",\"note\":"
+              "\"set with a \\\"quoted\\\" value\"}\n");
+    newsmine_buffer_free(&out);
+    newsmine_rules_free(rules);
 }
 
 static void test_no_rule_files(void)
@@ -305,7 +362,11 @@ int main(void)
         TEST(test_regex_error_inside_define),
         TEST(test_tsv_wrong_column_count),
         TEST(test_tsv_missing),
+        TEST(test_bad_set_string),
         TEST(test_duplicate_rule),
+        TEST(test_failure_in_second_file),
+        TEST(test_define_with_comment),
+        TEST(test_trigger_with_period_and_quoted_set),
         TEST(test_no_rule_files),
         TEST(test_error_format),
     };
