@@ -336,7 +336,8 @@ newsmine_status newsmine_extract(newsmine_extractor *ex, const char *text, size_
     uint32_t *sentence = sentence_ids(tokens, ntok, &ex->arena);
     if (!norms || !sentence) return fail(err, NEWSMINE_ERR_NOMEM);
     for (size_t i = 0; !st && i < nkept; i++)
-        st = newsmine_norm_build(ex->rules, &kept[i], nt.text, &ex->arena, &norms[i]);
+        st = newsmine_norm_build(ex->rules, &kept[i], nt.text, opts ? opts->date : NULL,
+                                 &ex->arena, &norms[i]);
     if (!st) st = carry_count_nouns(kept, norms, nkept, sentence);
     if (!st) nkept = drop_nounless_counts(kept, norms, nkept);
     if (!st) st = set_abbreviations(kept, norms, nkept, nt.text, &ex->arena);

@@ -87,6 +87,7 @@ typedef struct build_ctx {
     const newsmine_rule *rule;
     const newsmine_candidate *c;
     const char *text;
+    const char *doc_date;
     newsmine_arena *arena;
     newsmine_norm *norm;
     span lookup_hit[8]; /* what each lookup matched: the whole capture or its tail */
@@ -155,13 +156,14 @@ static newsmine_status apply_lookup(build_ctx *b, size_t index)
 /* Named groups the type normalisers read rather than copy. */
 static bool reserved_group(newsmine_type type, const char *name)
 {
-    static const char *const reserved[NEWSMINE_TYPE_COUNT][12] = {
+    static const char *const reserved[NEWSMINE_TYPE_COUNT][20] = {
         [NEWSMINE_PLACE] = {0},
         [NEWSMINE_COUNT] = {"num", "num2", "approx", "noun", 0},
         [NEWSMINE_RANK] = {"title", 0},
         [NEWSMINE_UNIT] = {"ordinal", "nat", "head", 0},
         [NEWSMINE_DATE] = {"day", "month", "year", "day2", "month2", "year2", "decade", "since",
-                           "until", "century", 0},
+                           "until", "century", "rday", "rdir", "runit", "rthis", "weekday", "ago",
+                           "agounit", 0},
         [NEWSMINE_QUANTITY] = {"num", "scale", "unit", "cur", "approx", 0},
         [NEWSMINE_PERSON] = {0},
         [NEWSMINE_ORG] = {0},
@@ -292,6 +294,129 @@ static const char *iso_date(newsmine_arena *arena, int year, int month, int day)
     return newsmine_arena_strndup(arena, buf, strlen(buf));
 }
 
+/* -------------------------------------------------------- relative dates */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm). */
+static long days_from_civil(long y, int m, int d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, int *m, int *d)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* The document date "YYYY-MM-DD..." as days, or false. */
+static bool parse_doc_date(const char *s, long *days)
+{
+    int y, m, d;
+    char tail;
+    if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) < 3 || m < 1 || m > 12 || d < 1 || d > 31)
+        return false;
+    *days = days_from_civil(y, m, d);
+    return true;
+}
+
+static const char *day_json(newsmine_arena *arena, long days)
+{
+    long y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    return iso_date(arena, (int)y, m, d);
+}
+
+/* ISO 8601 week of a day: 2024-W11. */
+static const char *week_json(newsmine_arena *arena, long days)
+{
+    long weekday = ((days % 7) + 7 + 3) % 7; /* Monday = 0; 1970-01-01 was a Thursday */
+    long thursday = days - weekday + 3;
+    long y;
+    int m, d;
+    civil_from_days(thursday, &y, &m, &d);
+    long week = (thursday - days_from_civil(y, 1, 1)) / 7 + 1;
+    char buf[48];
+    snprintf(buf, sizeof buf, "\"%04ld-W%02ld\"", y, week);
+    return newsmine_arena_strndup(arena, buf, strlen(buf));
+}
+
+static int weekday_index(span sp)
+{
+    static const char *const names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (int i = 0; i < 7 && sp.n >= 3; i++)
+        if (strncasecmp(sp.s, names[i], 3) == 0) return i;
+    return -1;
+}
+
+static bool starts_with_ci(span sp, const char *word)
+{
+    size_t n = strlen(word);
+    return sp.n >= n && strncasecmp(sp.s, word, n) == 0;
+}
+
+/* Moves days by n units of week, month or year. */
+static const char *shifted_unit(newsmine_arena *arena, long days, span unit, long n)
+{
+    long y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    if (starts_with_ci(unit, "day")) return day_json(arena, days + n);
+    if (starts_with_ci(unit, "week")) return week_json(arena, days + 7 * n);
+    if (starts_with_ci(unit, "month")) {
+        long months = y * 12 + (m - 1) + n;
+        return iso_date(arena, (int)(months / 12), (int)(months % 12) + 1, 0);
+    }
+    if (starts_with_ci(unit, "year")) return iso_date(arena, (int)(y + n), 0, 0);
+    if (starts_with_ci(unit, "decade")) return iso_date(arena, (int)(y + 10 * n), 0, 0);
+    return NULL;
+}
+
+/* yesterday, last Tuesday, next week, this year, two weeks ago: resolved
+ * against the document's own date. */
+static const char *relative_date(build_ctx *b)
+{
+    long today;
+    if (!parse_doc_date(b->doc_date, &today)) return NULL;
+    span rday = group(b, "rday"), weekday = group(b, "weekday"), dir = group(b, "rdir");
+    span unit = group(b, "runit"), ago = group(b, "ago"), agounit = group(b, "agounit");
+    long step = starts_with_ci(dir, "last") ? -1 : starts_with_ci(dir, "next") ? 1 : 0;
+    if (rday.s) {
+        long shift = starts_with_ci(rday, "yesterday") ? -1 : starts_with_ci(rday, "tomorrow") ? 1 : 0;
+        return day_json(b->arena, today + shift);
+    }
+    if (weekday.s) {
+        int want = weekday_index(weekday);
+        if (want < 0) return NULL;
+        long current = ((today % 7) + 7 + 3) % 7;
+        long back = (current - want + 7) % 7; /* the last such day, today included */
+        long days = today - back;
+        if (step < 0 && back == 0) days -= 7;
+        if (step > 0) days = today + ((want - current + 7) % 7 ? (want - current + 7) % 7 : 7);
+        return day_json(b->arena, days);
+    }
+    if (unit.s) return shifted_unit(b->arena, today, unit, step);
+    if (ago.s && agounit.s) {
+        double v;
+        bool approx;
+        if (!newsmine_parse_number(ago.s, ago.n, &v, &approx) || approx || v > 100000) return NULL;
+        return shifted_unit(b->arena, today, agounit, -(long)v);
+    }
+    return NULL;
+}
+
 static newsmine_status normalize_date(build_ctx *b)
 {
     int y1 = small_int(group(b, "year")), m1 = month_number(group(b, "month"));
@@ -319,6 +444,7 @@ static newsmine_status normalize_date(build_ctx *b)
         return st;
     }
     const char *value = iso_date(b->arena, y1, m1, d1);
+    if (!value && b->doc_date) value = relative_date(b);
     if (value) st = newsmine_norm_set(b->norm, "value", value);
     if (!st && value && group(b, "since").s) st = newsmine_norm_set(b->norm, "from", value);
     if (!st && value && group(b, "until").s) st = newsmine_norm_set(b->norm, "to", value);
@@ -361,14 +487,15 @@ static newsmine_status normalize_type(build_ctx *b)
 }
 
 newsmine_status newsmine_norm_build(const newsmine_rules *rules, const newsmine_candidate *c,
-                                    const char *text, newsmine_arena *arena, newsmine_norm *out)
+                                    const char *text, const char *doc_date,
+                                    newsmine_arena *arena, newsmine_norm *out)
 {
     out->count = 0;
     if (c->from_gazetteer) {
         const newsmine_gazetteer *g = &rules->gazetteers[c->source];
         return merge_row(out, g->list, c->row, NULL);
     }
-    build_ctx b = {&rules->rules[c->source], c, text, arena, out, {{0}}};
+    build_ctx b = {&rules->rules[c->source], c, text, doc_date, arena, out, {{0}}};
     newsmine_status st = NEWSMINE_OK;
     for (size_t i = 0; !st && i < b.rule->set_count; i++)
         st = newsmine_norm_set(out, b.rule->sets[i].key, b.rule->sets[i].json);

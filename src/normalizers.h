@@ -21,8 +21,11 @@ typedef struct newsmine_norm {
 
 /* Builds the norm of one candidate found on the normalised text. Strings
  * are copied into arena. */
+/* doc_date: the document's own date (ISO 8601, "2024-03-15..."), or NULL;
+ * relative dates are resolved against it. */
 newsmine_status newsmine_norm_build(const newsmine_rules *rules, const newsmine_candidate *c,
-                                    const char *text, newsmine_arena *arena, newsmine_norm *out);
+                                    const char *text, const char *doc_date,
+                                    newsmine_arena *arena, newsmine_norm *out);
 
 const char *newsmine_norm_get(const newsmine_norm *norm, const char *key);
 newsmine_status newsmine_norm_set(newsmine_norm *norm, const char *key, const char *json);
