@@ -24,6 +24,10 @@ typedef struct run_state {
     bool output_failed;
     bool fatal;
     unsigned long long rejected, unreadable;
+    FILE *reject_file;
+    /* --stats */
+    unsigned long long read, emitted, repaired, bytes;
+    unsigned long long entities[NEWSMINE_TYPE_COUNT];
 } run_state;
 
 /* ----------------------------------------------------------------- output */
@@ -65,6 +69,8 @@ static bool stdout_is_regular_file(void)
 static int on_document(void *user, const newsmine_doc *doc)
 {
     run_state *st = user;
+    st->read++;
+    st->repaired += doc->repaired > 0;
     newsmine_extract_options xo = {st->opts->types, doc->date};
     const newsmine_entity *ents;
     size_t n;
@@ -92,6 +98,9 @@ static int on_document(void *user, const newsmine_doc *doc)
         return 1;
     }
     (void)before;
+    st->emitted++;
+    for (size_t i = 0; i < n; i++)
+        st->entities[ents[i].type]++;
     bool flush = st->flush_per_document || st->opts->unbuffered || st->out.len >= OUTPUT_FLUSH_AT;
     if (flush && !flush_output(st)) return 1;
     return st->output_closed || st->output_failed;
@@ -103,6 +112,14 @@ static int on_rejection(void *user, const newsmine_rejection *rej)
     st->rejected++;
     fprintf(stderr, "newsmine: %s:%llu: %s (document skipped)\n", rej->source, rej->line,
             rej->reason);
+    if (st->reject_file && rej->raw &&
+        (fwrite(rej->raw, 1, rej->raw_len, st->reject_file) != rej->raw_len ||
+         fputc('\n', st->reject_file) == EOF)) {
+        fprintf(stderr, "newsmine: %s: cannot write rejected input: %s\n", st->opts->reject_path,
+                strerror(errno));
+        st->output_failed = true;
+        return 1;
+    }
     return 0;
 }
 
@@ -160,6 +177,7 @@ static void process_input(run_state *st, const char *name)
             rs = newsmine_reader_finish(reader, &err);
             break;
         }
+        st->bytes += (unsigned long long)n;
         rs = newsmine_reader_feed(reader, chunk, (size_t)n, &err);
     }
     if (rs && rs != NEWSMINE_ERR_STOP) {
@@ -197,12 +215,33 @@ static int check_rules(const cli_options *o)
     return EXIT_OK;
 }
 
+/* One JSON line on stderr: what was read, what came out. Every document read
+ * is emitted or rejected: read + rejected counts every input document. */
+static void print_stats(const run_state *st)
+{
+    fprintf(stderr,
+            "{\"documents\":%llu,\"emitted\":%llu,\"rejected\":%llu,\"repaired\":%llu,"
+            "\"unreadable_files\":%llu,\"bytes\":%llu,\"entities\":{",
+            st->read + st->rejected, st->emitted, st->rejected, st->repaired, st->unreadable,
+            st->bytes);
+    for (int t = 0; t < NEWSMINE_TYPE_COUNT; t++)
+        fprintf(stderr, "%s\"%s\":%llu", t ? "," : "", newsmine_type_name((newsmine_type)t),
+                st->entities[t]);
+    fprintf(stderr, "}}\n");
+}
+
 static int run(const cli_options *o)
 {
     newsmine_rules *rules;
     int rc = load_rules(o, &rules);
     if (rc) return rc;
     run_state st = {.opts = o, .flush_per_document = !stdout_is_regular_file()};
+    if (o->reject_path && !(st.reject_file = fopen(o->reject_path, "wb"))) {
+        fprintf(stderr, "newsmine: %s: cannot open for rejected input: %s\n", o->reject_path,
+                strerror(errno));
+        newsmine_rules_free(rules);
+        return EXIT_OUTPUT;
+    }
     newsmine_error err;
     if (newsmine_extractor_new(rules, &st.ex, &err)) {
         fprintf(stderr, "newsmine: %s\n", err.message);
@@ -215,6 +254,11 @@ static int run(const cli_options *o)
     for (int i = 0; i < count && !st.fatal && !st.output_closed && !st.output_failed; i++)
         process_input(&st, files[i]);
     if (!st.output_closed && !st.output_failed) flush_output(&st);
+    if (st.reject_file && fclose(st.reject_file) != 0) {
+        fprintf(stderr, "newsmine: %s: %s\n", o->reject_path, strerror(errno));
+        st.output_failed = true;
+    }
+    if (o->stats) print_stats(&st);
     newsmine_buffer_free(&st.out);
     newsmine_extractor_free(st.ex);
     newsmine_rules_free(rules);

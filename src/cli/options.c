@@ -40,6 +40,10 @@ static const char usage_text[] =
     "      --unbuffered      flush after every record (default: after every document\n"
     "                        when the output is a pipe or terminal)\n"
     "  -q, --quiet           no warnings on standard error (errors are still shown)\n"
+    "      --stats           at the end, one JSON line on standard error: documents\n"
+    "                        read, emitted, repaired and rejected, bytes, entities per type\n"
+    "      --reject FILE     write every rejected input line there, verbatim, ready to be\n"
+    "                        fixed and fed again (lines over --max-doc-bytes are not kept)\n"
     "Rules:\n"
     "  -r, --rules DIR       rule directory (default: $NEWSMINE_RULES, else the rules\n"
     "                        installed with newsmine, else those of its source tree)\n"
@@ -134,6 +138,7 @@ static int parse_value_option(cli_options *o, const char *name, const char *v)
     else if (strcmp(name, "--text-field") == 0) o->text_field = v;
     else if (strcmp(name, "--date-field") == 0) o->date_field = v;
     else if (strcmp(name, "--rules") == 0) o->rules_dir = v;
+    else if (strcmp(name, "--reject") == 0) o->reject_path = v;
     return EXIT_OK;
 }
 
@@ -145,6 +150,7 @@ static const value_option value_options[] = {
     {"-i", "--input"},       {"-e", "--encoding"},      {NULL, "--id-field"},
     {NULL, "--text-field"},  {NULL, "--date-field"},    {NULL, "--emit"},
     {"-t", "--types"},       {"-r", "--rules"},         {NULL, "--max-doc-bytes"},
+    {NULL, "--reject"},
 };
 
 int cli_parse_options(int argc, char **argv, cli_options *o, bool *done)
@@ -188,6 +194,7 @@ int cli_parse_options(int argc, char **argv, cli_options *o, bool *done)
         if (strcmp(arg, "--store-text") == 0) o->store_text = true;
         else if (strcmp(arg, "--unbuffered") == 0) o->unbuffered = true;
         else if (is(arg, "-q", "--quiet")) o->quiet = true;
+        else if (strcmp(arg, "--stats") == 0) o->stats = true;
         else if (strcmp(arg, "--check-rules") == 0) {
             o->check_rules = true;
             if (i + 1 < argc && argv[i + 1][0] != '-') o->rules_dir = argv[++i];

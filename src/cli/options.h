@@ -30,6 +30,8 @@ typedef struct cli_options {
     bool check_rules;
     bool unbuffered;
     bool quiet;
+    bool stats;              /* --stats: counts on stderr at the end */
+    const char *reject_path; /* --reject FILE: rejected input, verbatim */
     char **files;
     int file_count;
 } cli_options;
