@@ -1612,7 +1612,10 @@ static int type_from_text(const char *s, size_t n)
 
 static int add_type_map(ev_options *opt, const char *item, size_t n)
 {
-    const char *colon = memchr(item, ':', n);
+    /* the last colon: source types may hold colons themselves (TIMEX3:DATE:date) */
+    const char *colon = NULL;
+    for (size_t i = n; i > 0 && !colon; i--)
+        if (item[i - 1] == ':') colon = item + i - 1;
     if (!colon || colon == item || colon == item + n - 1)
         return usage_error("--type-map wants FROM:TO, not '%.*s'", (int)n, item);
     size_t from_len = (size_t)(colon - item), to_len = n - from_len - 1;
