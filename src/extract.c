@@ -11,12 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { STAGE_NORMALIZE, STAGE_TOKENIZE, STAGE_MATCH, STAGE_GAZETTEERS, STAGE_RESOLVE, STAGE_NORMS,
+       STAGE_COUNT };
+
+static const char *const stage_names[STAGE_COUNT] = {
+    "stage:normalize", "stage:tokenize", "stage:match",
+    "stage:gazetteers", "stage:resolve", "stage:norms"};
+
 struct newsmine_extractor {
     const newsmine_rules *rules;
     newsmine_matcher *matcher;
     newsmine_arena arena; /* everything of the current document */
     size_t limit_hits;
     const char *first_limit_rule;
+    /* profiling: NULL when off */
+    newsmine_rule_stats *stats;          /* rule_count + 1 (gazetteers) */
+    unsigned long long stage_ns[STAGE_COUNT];
+    unsigned long long documents;
+    newsmine_profile_entry *profile;     /* STAGE_COUNT + rule_count, built on request */
 };
 
 newsmine_status newsmine_extractor_new(const newsmine_rules *rules, newsmine_extractor **out,
@@ -38,6 +50,8 @@ newsmine_status newsmine_extractor_new(const newsmine_rules *rules, newsmine_ext
 void newsmine_extractor_free(newsmine_extractor *ex)
 {
     if (!ex) return;
+    free(ex->stats);
+    free(ex->profile);
     newsmine_matcher_free(ex->matcher);
     newsmine_arena_free(&ex->arena);
     free(ex);
@@ -47,6 +61,52 @@ size_t newsmine_extractor_limit_hits(const newsmine_extractor *ex, const char **
 {
     if (first_rule) *first_rule = ex->first_limit_rule;
     return ex->limit_hits;
+}
+
+newsmine_status newsmine_extractor_profile_enable(newsmine_extractor *ex, int on)
+{
+    if (!ex) return NEWSMINE_ERR_ARG;
+    free(ex->stats);
+    free(ex->profile);
+    ex->stats = NULL;
+    ex->profile = NULL;
+    memset(ex->stage_ns, 0, sizeof ex->stage_ns);
+    ex->documents = 0;
+    if (on) {
+        size_t n = ex->rules->rule_count;
+        ex->stats = calloc(n + 1, sizeof *ex->stats);
+        ex->profile = calloc(STAGE_COUNT + n, sizeof *ex->profile);
+        if (!ex->stats || !ex->profile) {
+            free(ex->stats);
+            free(ex->profile);
+            ex->stats = NULL;
+            ex->profile = NULL;
+            newsmine_matcher_set_stats(ex->matcher, NULL);
+            return NEWSMINE_ERR_NOMEM;
+        }
+    }
+    newsmine_matcher_set_stats(ex->matcher, ex->stats);
+    return NEWSMINE_OK;
+}
+
+size_t newsmine_extractor_profile(const newsmine_extractor *ex,
+                                  const newsmine_profile_entry **entries)
+{
+    *entries = NULL;
+    if (!ex || !ex->stats) return 0;
+    size_t n = ex->rules->rule_count;
+    newsmine_profile_entry *p = ex->profile;
+    for (size_t s = 0; s < STAGE_COUNT; s++)
+        p[s] = (newsmine_profile_entry){stage_names[s], ex->documents, 0, 0, ex->stage_ns[s]};
+    p[STAGE_GAZETTEERS].calls = ex->stats[n].calls;
+    p[STAGE_GAZETTEERS].nanoseconds = ex->stats[n].ns;
+    for (size_t i = 0; i < n; i++) {
+        const newsmine_rule_stats *st = &ex->stats[i];
+        p[STAGE_COUNT + i] = (newsmine_profile_entry){ex->rules->rules[i].id, st->calls, st->matches,
+                                                      st->skipped, st->ns};
+    }
+    *entries = p;
+    return STAGE_COUNT + n;
 }
 
 /* The sentence of every token: counts sentence starts up to it. */
@@ -322,13 +382,27 @@ newsmine_status newsmine_extract(newsmine_extractor *ex, const char *text, size_
     newsmine_token *tokens;
     size_t ntok, ncand, nkept;
     newsmine_candidate *cands, *kept;
+    bool profiling = ex->stats != NULL;
+    unsigned long long t[5] = {0};
+    if (profiling) t[0] = newsmine_now_ns();
     newsmine_status st = newsmine_normalize(text, len, &ex->arena, &nt);
+    if (profiling) t[1] = newsmine_now_ns();
     if (!st) st = newsmine_tokenize(ex->rules->tokenizer, nt.text, nt.len, &ex->arena, &tokens, &ntok);
+    if (profiling) t[2] = newsmine_now_ns();
     if (!st) st = newsmine_match(ex->matcher, nt.text, nt.len, tokens, ntok, types, &ex->arena,
                                  &cands, &ncand);
+    if (profiling) t[3] = newsmine_now_ns();
     ex->limit_hits = newsmine_matcher_limit_hits(ex->matcher, &ex->first_limit_rule);
     if (!st) absorb_bracketed_abbreviations(cands, ncand, nt.text, nt.len);
     if (!st) st = newsmine_resolve(ex->rules, cands, ncand, &ex->arena, &kept, &nkept);
+    if (profiling) {
+        t[4] = newsmine_now_ns();
+        ex->documents++;
+        ex->stage_ns[STAGE_NORMALIZE] += t[1] - t[0];
+        ex->stage_ns[STAGE_TOKENIZE] += t[2] - t[1];
+        ex->stage_ns[STAGE_MATCH] += t[3] - t[2];
+        ex->stage_ns[STAGE_RESOLVE] += t[4] - t[3];
+    }
     if (st) return fail(err, st);
 
     newsmine_norm *norms = newsmine_arena_alloc(&ex->arena, (nkept + 1) * sizeof *norms);
@@ -360,6 +434,7 @@ newsmine_status newsmine_extract(newsmine_extractor *ex, const char *text, size_
     }
     if (st) return fail(err, st);
     map_spans(ents, nkept, &nt, text);
+    if (profiling) ex->stage_ns[STAGE_NORMS] += newsmine_now_ns() - t[4];
     *entities = ents;
     *count = nkept;
     return NEWSMINE_OK;

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct newsmine_matcher {
     const newsmine_rules *rules;
@@ -22,7 +23,38 @@ struct newsmine_matcher {
     size_t limit_hits;
     const char *first_limit_rule;
     newsmine_status status;
+    newsmine_rule_stats *stats; /* profiling, or NULL */
 };
+
+unsigned long long newsmine_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+void newsmine_matcher_set_stats(newsmine_matcher *m, newsmine_rule_stats *stats)
+{
+    m->stats = stats;
+}
+
+/* pcre2_match, counted when profiling. */
+static int run_pcre2(newsmine_matcher *m, uint32_t rule_index, const char *text, size_t len,
+                     size_t start)
+{
+    const newsmine_rule *rule = &m->rules->rules[rule_index];
+    if (!m->stats)
+        return pcre2_match(rule->code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK, m->md,
+                           m->mcontext);
+    unsigned long long t0 = newsmine_now_ns();
+    int rc = pcre2_match(rule->code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK, m->md,
+                         m->mcontext);
+    newsmine_rule_stats *s = &m->stats[rule_index];
+    s->ns += newsmine_now_ns() - t0;
+    s->calls++;
+    s->matches += rc > 0;
+    return rc;
+}
 
 newsmine_status newsmine_matcher_new(const newsmine_rules *rules, newsmine_matcher **out)
 {
@@ -144,8 +176,7 @@ static void try_rule_at(newsmine_matcher *m, uint32_t rule_index, const char *te
     const newsmine_rule *rule = &m->rules->rules[rule_index];
     if (!(types & (1u << rule->type)) || m->last_start[rule_index] == start + 1) return;
     m->last_start[rule_index] = start + 1;
-    int rc = pcre2_match(rule->code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK, m->md,
-                         m->mcontext);
+    int rc = run_pcre2(m, rule_index, text, len, start);
     if (rc > 0) add_rule_match(m, rule_index, text, len, token);
     else if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
              rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
@@ -165,8 +196,7 @@ static void scan_rule(newsmine_matcher *m, uint32_t rule_index, const char *text
     const newsmine_rule *rule = &m->rules->rules[rule_index];
     if (!(types & (1u << rule->type))) return;
     for (size_t pos = 0; pos <= len && m->status == NEWSMINE_OK;) {
-        int rc = pcre2_match(rule->code, (PCRE2_SPTR)text, len, pos, PCRE2_NO_UTF_CHECK, m->md,
-                             m->mcontext);
+        int rc = run_pcre2(m, rule_index, text, len, pos);
         if (rc <= 0) {
             if (rc != PCRE2_ERROR_NOMATCH) note_limit(m, rule);
             return;
@@ -401,10 +431,15 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
         if (tok->flags & NEWSMINE_TOKF_CAP)
             run_rule_list(m, r->class_rules[1], SIZE_MAX, text, len, tok, (uint32_t)i, types);
         run_rule_list(m, r->class_rules[2], SIZE_MAX, text, len, tok, (uint32_t)i, types);
+        unsigned long long t0 = m->stats ? newsmine_now_ns() : 0;
         if (we && we->gaz_max_tokens)
             match_gazetteers_at(m, text, tokens, token_count, i, we->gaz_max_tokens, types);
         else if (tok->kind == NEWSMINE_TOK_WORD && memchr(text + tok->start, '-', tok->end - tok->start))
             match_hyphen_parts(m, text, tokens, token_count, i, types);
+        if (m->stats) {
+            m->stats[r->rule_count].ns += newsmine_now_ns() - t0;
+            m->stats[r->rule_count].calls++;
+        }
     }
     for (const uint32_t *id = r->class_rules[3]; *id != UINT32_MAX && !m->status; id++)
         scan_rule(m, *id, text, len, types);

@@ -37,6 +37,19 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
                                const newsmine_token *tokens, size_t token_count, unsigned types,
                                newsmine_arena *arena, newsmine_candidate **out, size_t *count);
 
+/* Per-rule counters for profiling: match attempts, matches, attempts a
+ * prefilter ruled out, nanoseconds in PCRE2. */
+typedef struct newsmine_rule_stats {
+    unsigned long long calls, matches, skipped, ns;
+} newsmine_rule_stats;
+
+/* Counts into stats (rule_count entries, plus one for the gazetteers) from
+ * now on; NULL stops counting. */
+void newsmine_matcher_set_stats(newsmine_matcher *m, newsmine_rule_stats *stats);
+
+/* Monotonic nanoseconds, for the profiles. */
+unsigned long long newsmine_now_ns(void);
+
 /* Rules stopped by a match limit in the last newsmine_match call. */
 size_t newsmine_matcher_limit_hits(const newsmine_matcher *m, const char **first_rule);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { READ_CHUNK = 256 * 1024, OUTPUT_FLUSH_AT = 64 * 1024 };
@@ -28,6 +29,8 @@ typedef struct run_state {
     /* --stats */
     unsigned long long read, emitted, repaired, bytes;
     unsigned long long entities[NEWSMINE_TYPE_COUNT];
+    bool profile;
+    unsigned long long emit_ns;
 } run_state;
 
 /* ----------------------------------------------------------------- output */
@@ -87,7 +90,8 @@ static int on_document(void *user, const newsmine_doc *doc)
                 "this document were dropped, the other rules' kept\n",
                 doc->id, rule);
     newsmine_emit_options eo = {st->opts->emit, st->opts->store_text};
-    size_t before = st->out.len;
+    struct timespec t0;
+    if (st->profile) clock_gettime(CLOCK_MONOTONIC, &t0);
     if (st->opts->unbuffered && st->opts->emit == NEWSMINE_EMIT_ENTITIES) {
         for (size_t i = 0; i < n; i++) {
             if (newsmine_emit(doc, ents + i, 1, &eo, &st->out) || !flush_output(st)) break;
@@ -97,7 +101,12 @@ static int on_document(void *user, const newsmine_doc *doc)
         st->fatal = true;
         return 1;
     }
-    (void)before;
+    if (st->profile) {
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        st->emit_ns += (unsigned long long)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
+                                            (t1.tv_nsec - t0.tv_nsec));
+    }
     st->emitted++;
     for (size_t i = 0; i < n; i++)
         st->entities[ents[i].type]++;
@@ -215,6 +224,51 @@ static int check_rules(const cli_options *o)
     return EXIT_OK;
 }
 
+/* NEWSMINE_PROFILE=1: where the time went, per stage and per rule, on
+ * stderr at the end, the costliest first. */
+static bool profiling_wanted(void)
+{
+    const char *v = getenv("NEWSMINE_PROFILE");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+static int by_time_desc(const void *a, const void *b)
+{
+    const newsmine_profile_entry *x = a, *y = b;
+    if (x->nanoseconds != y->nanoseconds) return x->nanoseconds > y->nanoseconds ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static void print_profile(newsmine_extractor *const *ex, size_t n_ex, unsigned long long emit_ns)
+{
+    const newsmine_profile_entry *first;
+    size_t n = newsmine_extractor_profile(ex[0], &first);
+    if (!n) return;
+    newsmine_profile_entry *sum = malloc(n * sizeof *sum);
+    if (!sum) return;
+    memcpy(sum, first, n * sizeof *sum);
+    for (size_t k = 1; k < n_ex; k++) {
+        const newsmine_profile_entry *e;
+        if (newsmine_extractor_profile(ex[k], &e) != n) continue;
+        for (size_t i = 0; i < n; i++) {
+            sum[i].calls += e[i].calls;
+            sum[i].matches += e[i].matches;
+            sum[i].skipped += e[i].skipped;
+            sum[i].nanoseconds += e[i].nanoseconds;
+        }
+    }
+    qsort(sum, n, sizeof *sum, by_time_desc);
+    fprintf(stderr, "%-40s %12s %10s %12s %10s %8s\n", "newsmine profile", "calls", "matches",
+            "skipped", "ms", "ns/call");
+    fprintf(stderr, "%-40s %12s %10s %12s %10.1f\n", "stage:emit (writer)", "", "", "",
+            (double)emit_ns / 1e6);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "%-40s %12llu %10llu %12llu %10.1f %8.0f\n", sum[i].name, sum[i].calls,
+                sum[i].matches, sum[i].skipped, (double)sum[i].nanoseconds / 1e6,
+                sum[i].calls ? (double)sum[i].nanoseconds / (double)sum[i].calls : 0.0);
+    free(sum);
+}
+
 /* One JSON line on stderr: what was read, what came out. Every document read
  * is emitted or rejected: read + rejected counts every input document. */
 static void print_stats(const run_state *st)
@@ -248,6 +302,7 @@ static int run(const cli_options *o)
         newsmine_rules_free(rules);
         return EXIT_INTERNAL;
     }
+    st.profile = profiling_wanted() && newsmine_extractor_profile_enable(st.ex, 1) == NEWSMINE_OK;
     static char *stdin_only[] = {"-"};
     char **files = o->file_count ? o->files : stdin_only;
     int count = o->file_count ? o->file_count : 1;
@@ -259,6 +314,7 @@ static int run(const cli_options *o)
         st.output_failed = true;
     }
     if (o->stats) print_stats(&st);
+    if (st.profile) print_profile(&st.ex, 1, st.emit_ns);
     newsmine_buffer_free(&st.out);
     newsmine_extractor_free(st.ex);
     newsmine_rules_free(rules);
