@@ -107,8 +107,13 @@ size_t newsmine_utf8_repair(const char *in, size_t n, newsmine_buffer *out)
 
 bool newsmine_utf8_valid(const char *s, size_t n)
 {
+    return newsmine_utf8_valid_length(s, n) == n;
+}
+
+size_t newsmine_utf8_valid_length(const char *s, size_t n)
+{
     size_t invalid_length;
-    return n == 0 || skip_well_formed((const unsigned char *)s, n, 0, &invalid_length) == n;
+    return n == 0 ? 0 : skip_well_formed((const unsigned char *)s, n, 0, &invalid_length);
 }
 
 /* ============================================================ transcoder */

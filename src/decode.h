@@ -49,4 +49,8 @@ size_t newsmine_utf8_repair(const char *in, size_t n, newsmine_buffer *out);
 /* True when n bytes at s are valid UTF-8 (a fast check: most input is). */
 bool newsmine_utf8_valid(const char *s, size_t n);
 
+/* The offset of the first ill-formed sequence in n bytes at s, or n when
+ * they are valid UTF-8. */
+size_t newsmine_utf8_valid_length(const char *s, size_t n);
+
 #endif

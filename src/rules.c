@@ -242,6 +242,20 @@ static const define *find_define(loader *ld, const char *name, size_t n)
     return NULL;
 }
 
+/* A file that is not valid UTF-8: the error names the line and column of
+ * its first ill-formed byte. OK when the whole file is valid. */
+static newsmine_status check_utf8(loader *ld, const char *file, const char *data, size_t len)
+{
+    size_t bad = newsmine_utf8_valid_length(data, len), line_start = 0;
+    if (bad == len) return NEWSMINE_OK;
+    unsigned long line = 1;
+    for (size_t i = 0; i < bad; i++)
+        if (data[i] == '\n') line++, line_start = i + 1;
+    unsigned long col = (unsigned long)newsmine_utf8_count(data + line_start, bad - line_start) + 1;
+    return newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, file, line, col,
+                              "not valid UTF-8 (byte 0x%02X)", (unsigned char)data[bad]);
+}
+
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -445,7 +459,8 @@ static newsmine_status load_table(loader *ld, newsmine_list *list, const word *f
     char *data = read_file(path, &len);
     if (!data)
         return fail_at(ld, file->col, "cannot read table \"%s\": %s", rel, strerror(errno));
-    newsmine_status st = list_parse(ld, list, data, len);
+    newsmine_status st = check_utf8(ld, list->file, data, len);
+    if (!st) st = list_parse(ld, list, data, len);
     free(data);
     return st;
 }
@@ -1143,8 +1158,7 @@ static newsmine_status parse_file(loader *ld, const char *path, const char *rel)
     ld->dir_of_file = dir;
     ld->line = 0;
     newsmine_status st = (ld->file && ld->file_prefix) ? NEWSMINE_OK : nomem(ld);
-    if (!st && !newsmine_utf8_valid(data, len))
-        st = newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, rel, 0, 0, "not valid UTF-8");
+    if (!st) st = check_utf8(ld, rel, data, len);
     for (char *p = data, *end = data + len; !st && p < end;) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *stop = nl ? nl : end;

@@ -257,6 +257,13 @@ static void test_tsv_missing(void)
                       "cannot read table \"missing.tsv\"");
 }
 
+/* A file that is not UTF-8 (saved in Latin-1): the first bad byte is named. */
+static void test_not_utf8(void)
+{
+    CHECK_RULES_ERROR("rules-bad-utf8", "a.rules", 3, 9, "not valid UTF-8 (byte 0xE9)");
+    CHECK_RULES_ERROR("rules-bad-utf8-tsv", "nouns.tsv", 3, 6, "not valid UTF-8 (byte 0xE9)");
+}
+
 static void test_bad_set_string(void)
 {
     CHECK_RULES_ERROR("rules-bad-set-string", "a.rules", 3, 27, "note= needs a JSON string");
@@ -363,6 +370,7 @@ int main(void)
         TEST(test_tsv_wrong_column_count),
         TEST(test_tsv_missing),
         TEST(test_bad_set_string),
+        TEST(test_not_utf8),
         TEST(test_duplicate_rule),
         TEST(test_failure_in_second_file),
         TEST(test_define_with_comment),
