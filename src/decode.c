@@ -120,6 +120,10 @@ size_t newsmine_utf8_valid_length(const char *s, size_t n)
 
 enum {
     BOM_MAX = 4,
+    /* Bytes of a UTF-16 or UTF-32 stream without a byte-order mark looked at
+     * before the first is decoded, to tell UTF-8 mistaken for it. */
+    PROBE_BYTES = 256,
+    PROBE_MIN = 16,
     /* Longest incomplete character kept between feeds; iconv's are far
      * shorter, so a longer one is treated as undecodable. */
     TAIL_MAX = 32
@@ -156,6 +160,9 @@ struct newsmine_transcoder {
     size_t head_length;
     char tail[TAIL_MAX]; /* an incomplete character held for the next feed */
     size_t tail_length;
+    bool probing;          /* UTF-16/32 named, no BOM: the stream start is held */
+    newsmine_buffer probe; /* what is held */
+    bool mismatch;         /* the stream is not in the encoding named */
 };
 
 static const iconv_t no_converter = (iconv_t)-1;
@@ -234,7 +241,13 @@ void newsmine_transcoder_free(newsmine_transcoder *t)
 {
     if (!t) return;
     close_converter(t);
+    newsmine_buffer_free(&t->probe);
     free(t);
+}
+
+bool newsmine_transcoder_mismatch(const newsmine_transcoder *t)
+{
+    return t && t->mismatch;
 }
 
 bool newsmine_transcoder_is_utf8(const newsmine_transcoder *t)
@@ -354,10 +367,15 @@ static newsmine_status feed_iconv(newsmine_transcoder *t, const char *in, size_t
 
 /* ------------------------------------------------------------ BOM sniffing */
 
+static newsmine_status probe_feed(newsmine_transcoder *t, const char *in, size_t n, bool final,
+                                  newsmine_buffer *out);
+
 static newsmine_status feed_decided(newsmine_transcoder *t, const char *in, size_t n, bool final,
                                     newsmine_buffer *out)
 {
+    if (t->mismatch) return NEWSMINE_ERR_ENCODING;
     if (t->converter == no_converter) return newsmine_buffer_append(out, in, n);
+    if (t->probing) return probe_feed(t, in, n, final, out);
     return feed_iconv(t, in, n, final, out);
 }
 
@@ -380,6 +398,52 @@ static bool find_byte_order_mark(const newsmine_transcoder *t, bool final,
         if (!final) return false;
     }
     return true;
+}
+
+/* Whether the n bytes at s could be the start of UTF-8 text: no zero byte
+ * and no control character other than \t \n \v \f \r, and valid UTF-8
+ * but for a sequence cut at the end. */
+static bool could_be_utf8(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 ? c < '\t' || c > '\r' : c == 0x7F) return false;
+    }
+    size_t valid = newsmine_utf8_valid_length(s, n), rest = n - valid, invalid_length;
+    if (rest == 0) return true;
+    const unsigned char *tail = (const unsigned char *)s + valid;
+    return classify_lead(tail[0]).length > rest &&
+           check_sequence(tail, rest, &invalid_length) == 0 && invalid_length == rest;
+}
+
+/* UTF-16 and UTF-32 text is full of zero bytes and control characters:
+ * every character below U+0100 (spaces, line breaks, digits, ASCII
+ * punctuation) has a zero byte, every one of U+0100..U+1FFF (Greek,
+ * Cyrillic, Hebrew, Arabic, Indic, Thai...) a byte 0x01..0x1F, and in UTF-32
+ * every character has a zero byte. A stream start of PROBE_BYTES without
+ * any that is valid UTF-8 is UTF-8 or ASCII named wrongly. CJK text could
+ * pass only if all of its bytes happened to form valid UTF-8 with no
+ * control byte: for PROBE_MIN bytes about one chance in 10^5, for
+ * PROBE_BYTES none worth a thought. The stream start is held only while
+ * it could still be UTF-8, so UTF-16 text is decoded as it comes. */
+static newsmine_status probe_feed(newsmine_transcoder *t, const char *in, size_t n, bool final,
+                                  newsmine_buffer *out)
+{
+    size_t room = PROBE_BYTES - t->probe.len, taken = n < room ? n : room;
+    if (newsmine_buffer_append(&t->probe, in, taken)) return NEWSMINE_ERR_NOMEM;
+    bool maybe_utf8 = could_be_utf8(t->probe.data, t->probe.len);
+    if (maybe_utf8 && t->probe.len < PROBE_BYTES && !final) return NEWSMINE_OK;
+    t->probing = false;
+    if (maybe_utf8 && t->probe.len >= PROBE_MIN) {
+        t->mismatch = true;
+        newsmine_buffer_free(&t->probe);
+        return NEWSMINE_ERR_ENCODING;
+    }
+    newsmine_status status = feed_iconv(t, t->probe.data, t->probe.len, final && taken == n, out);
+    newsmine_buffer_free(&t->probe);
+    if (status == NEWSMINE_OK && taken < n)
+        status = feed_iconv(t, in + taken, n - taken, final, out);
+    return status;
 }
 
 static newsmine_status apply_byte_order_mark(newsmine_transcoder *t, const byte_order_mark *bom)
@@ -410,6 +474,7 @@ newsmine_status newsmine_transcoder_feed(newsmine_transcoder *t, const char *in,
     const byte_order_mark *bom;
     if (!find_byte_order_mark(t, final, &bom)) return NEWSMINE_OK;
     t->sniffing = false;
+    t->probing = !bom && t->unit > 1;
     newsmine_status status = bom ? apply_byte_order_mark(t, bom) : NEWSMINE_OK;
     size_t skipped = bom ? bom->length : 0;
     if (status == NEWSMINE_OK)

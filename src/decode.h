@@ -30,9 +30,22 @@ newsmine_status newsmine_transcoder_new(const char *encoding, newsmine_transcode
 
 /* Decodes n bytes, appending UTF-8 to out. A sequence cut at the end of a
  * chunk is kept for the next call; final flushes it (as 0xFF bytes). The
- * output is the same whatever the chunking. */
+ * output is the same whatever the chunking.
+ *
+ * A stream named UTF-16 or UTF-32 (in any of their forms) without a
+ * byte-order mark is checked first: when its first 256 bytes (or all of a
+ * shorter stream, from 16 bytes) hold no zero byte, no control character
+ * but white space, and are valid UTF-8, it is UTF-8 or ASCII named wrongly,
+ * which would decode to garbage without one error. Then nothing is decoded:
+ * this call and every later one return NEWSMINE_ERR_ENCODING, and
+ * newsmine_transcoder_mismatch says so. Real UTF-16 fails that test within
+ * its first characters, and is decoded as it comes. */
 newsmine_status newsmine_transcoder_feed(newsmine_transcoder *t, const char *in, size_t n,
                                          bool final, newsmine_buffer *out);
+
+/* True once the stream was found not to be in the encoding named (see
+ * newsmine_transcoder_feed). */
+bool newsmine_transcoder_mismatch(const newsmine_transcoder *t);
 
 /* True when the stream is UTF-8 (as named, or after a UTF-8 BOM) and the
  * transcoder passes bytes through. */

@@ -16,7 +16,7 @@ enum { DEFAULT_MAX_DOC_BYTES = 64 * 1024 * 1024 };
 
 struct newsmine_reader {
     newsmine_input_format format;
-    char *source, *id_field, *text_field, *date_field;
+    char *source, *id_field, *text_field, *date_field, *encoding;
     size_t max_doc_bytes;
     newsmine_doc_fn on_doc;
     newsmine_reject_fn on_reject;
@@ -29,6 +29,7 @@ struct newsmine_reader {
     unsigned long long skip_line;  /* where that line started */
     size_t text_bytes;             /* TEXT: bytes seen, kept or not */
     bool sniff_overflow;           /* SNIFF: more blank input than max_doc_bytes dropped */
+    bool wrong_encoding;           /* the input is not in the encoding named: rejected */
 
     newsmine_buffer text, id; /* the current document */
     unsigned long long documents, rejections;
@@ -54,11 +55,13 @@ newsmine_status newsmine_reader_new(const newsmine_reader_options *opts, newsmin
     r->id_field = dup_or(opts->id_field, "id");
     r->text_field = dup_or(opts->text_field, "text");
     r->date_field = opts->date_field ? strdup(opts->date_field) : NULL;
+    r->encoding = dup_or(opts->encoding, "UTF-8");
     r->max_doc_bytes = opts->max_doc_bytes ? opts->max_doc_bytes : DEFAULT_MAX_DOC_BYTES;
     r->on_doc = on_doc;
     r->on_reject = on_reject;
     r->user = user;
-    if (!r->source || !r->id_field || !r->text_field || (opts->date_field && !r->date_field)) {
+    if (!r->source || !r->id_field || !r->text_field || !r->encoding ||
+        (opts->date_field && !r->date_field)) {
         newsmine_reader_free(r);
         return newsmine_error_set(err, NEWSMINE_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
@@ -82,6 +85,7 @@ void newsmine_reader_free(newsmine_reader *r)
     free(r->id_field);
     free(r->text_field);
     free(r->date_field);
+    free(r->encoding);
     free(r);
 }
 
@@ -426,12 +430,26 @@ static newsmine_status frame(newsmine_reader *r, bool final)
     return frame_lines(r, final);
 }
 
+/* The transcoder found that the input is not in the encoding named (UTF-8
+ * named UTF-16, see newsmine_transcoder_feed): the whole input is one
+ * rejection, reported once, and the rest of it is ignored. */
+static newsmine_status reject_encoding(newsmine_reader *r)
+{
+    if (r->wrong_encoding) return NEWSMINE_OK;
+    r->wrong_encoding = true;
+    return reject(r, 1, NULL, 0,
+                  "not %s: the input starts with UTF-8 or ASCII text, without the zero bytes "
+                  "of %s (check --encoding); the whole input",
+                  r->encoding, r->encoding);
+}
+
 newsmine_status newsmine_reader_feed(newsmine_reader *r, const void *bytes, size_t n,
                                      newsmine_error *err)
 {
     if (r->stopped) return NEWSMINE_ERR_STOP;
     newsmine_status st = newsmine_transcoder_feed(r->transcoder, bytes, n, false, &r->pending);
-    if (!st) st = frame(r, false);
+    if (st == NEWSMINE_ERR_ENCODING) st = reject_encoding(r);
+    else if (!st) st = frame(r, false);
     if (st && st != NEWSMINE_ERR_STOP)
         return newsmine_error_set(err, st, r->source, r->line + 1, 0, "%s",
                                   newsmine_status_string(st));
@@ -442,7 +460,8 @@ newsmine_status newsmine_reader_finish(newsmine_reader *r, newsmine_error *err)
 {
     if (r->stopped) return NEWSMINE_ERR_STOP;
     newsmine_status st = newsmine_transcoder_feed(r->transcoder, NULL, 0, true, &r->pending);
-    if (!st) st = frame(r, true);
+    if (st == NEWSMINE_ERR_ENCODING) st = reject_encoding(r);
+    else if (!st) st = frame(r, true);
     if (st && st != NEWSMINE_ERR_STOP)
         return newsmine_error_set(err, st, r->source, r->line + 1, 0, "%s",
                                   newsmine_status_string(st));

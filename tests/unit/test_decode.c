@@ -395,6 +395,57 @@ static void test_chunk_boundaries_expected_output(void)
     newsmine_buffer_free(&out);
 }
 
+/* Feeds in chunks of chunk bytes; returns the first status that is not OK. */
+static newsmine_status feed_status(const char *encoding, const char *in, size_t n, size_t chunk,
+                                   newsmine_buffer *out)
+{
+    newsmine_transcoder *t = NULL;
+    if (newsmine_transcoder_new(encoding, &t, NULL) != NEWSMINE_OK) return NEWSMINE_ERR_ARG;
+    newsmine_status st = NEWSMINE_OK;
+    for (size_t offset = 0; !st && offset < n; offset += chunk)
+        st = newsmine_transcoder_feed(t, in + offset, n - offset < chunk ? n - offset : chunk,
+                                      false, out);
+    if (!st) st = newsmine_transcoder_feed(t, NULL, 0, true, out);
+    CHECK(newsmine_transcoder_mismatch(t) == (st == NEWSMINE_ERR_ENCODING));
+    newsmine_transcoder_free(t);
+    return st;
+}
+
+/* UTF-8 named UTF-16 or UTF-32 would decode to CJK garbage without an
+ * error: a stream start without a zero byte or a control character that is
+ * valid UTF-8 is refused, whatever the chunking. */
+static void test_utf8_named_utf16(void)
+{
+    static const char ascii[] = "Troops of Kazakhstan went to Mali.\n";
+    static const char utf8[] = "Войска Казахстана: 139 soldiers\n";
+    static const char *const names[] = {"UTF-16", "UTF-16LE", "utf16be", "UTF-32", "UCS-2"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        for (size_t chunk = 1; chunk <= 64; chunk *= 4) {
+            newsmine_buffer out = {0};
+            CHECK_INT(feed_status(names[k], ascii, sizeof ascii - 1, chunk, &out),
+                      NEWSMINE_ERR_ENCODING);
+            CHECK_INT(feed_status(names[k], utf8, sizeof utf8 - 1, chunk, &out),
+                      NEWSMINE_ERR_ENCODING);
+            CHECK_INT(out.len, 0);
+            newsmine_buffer_free(&out);
+        }
+    }
+    /* a BOM decides: UTF-8 after a UTF-8 BOM is fine */
+    newsmine_buffer out = {0};
+    CHECK_INT(feed_status("UTF-16", "\xEF\xBB\xBFTroops of Kazakhstan", 23, 5, &out), NEWSMINE_OK);
+    CHECK_MEM(out.data, out.len, "Troops of Kazakhstan");
+    newsmine_buffer_free(&out);
+    /* too short to tell (under 16 bytes): decoded as named */
+    CHECK_DECODE("UTF-16LE", "Mali", "\xE6\x85\x8D\xE6\xA5\xAC", 0);
+    /* real UTF-16 without a BOM: zero bytes (ASCII) or control bytes (Cyrillic,
+     * U+0400..U+04FF) within its first characters, decoded as it comes */
+    CHECK_DECODE("UTF-16LE",
+                 "\x1F\x04\x40\x04\x3E\x04\x41\x04\x42\x04\x3E\x04\x40\x04"
+                 "\x1F\x04\x40\x04\x3E\x04\x41\x04\x42\x04\x3E\x04\x40\x04",
+                 "ПросторПростор", 0);
+    CHECK_DECODE("UTF-16BE", "\0M\0a\0l\0i\0 \0a\0n\0d\0 \0C\0h\0a\0d", "Mali and Chad", 0);
+}
+
 static void test_final_with_empty_chunk(void)
 {
     newsmine_transcoder *t = NULL;
@@ -474,6 +525,7 @@ int main(void)
         TEST(test_chunk_size_independence),
         TEST(test_chunk_boundaries_expected_output),
         TEST(test_final_with_empty_chunk),
+        TEST(test_utf8_named_utf16),
         TEST(test_unknown_encoding),
         TEST(test_utf8_names),
         TEST(test_large_input_grows_output),
