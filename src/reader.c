@@ -131,13 +131,28 @@ static newsmine_status deliver(newsmine_reader *r, newsmine_doc *doc)
     return NEWSMINE_OK;
 }
 
-/* Repairs n bytes into r->text; returns the replacements or -1. */
+/* Repairs n bytes into r->text; returns the replacements or -1. A NUL byte
+ * is replaced (and counted) too: it is valid UTF-8, but a document is a C
+ * string to the library's users, and databases refuse U+0000 in text
+ * (PostgreSQL's text and jsonb). One U+FFFD for one NUL keeps the offsets. */
 static long long repair_into_text(newsmine_reader *r, const char *s, size_t n)
 {
     r->text.len = 0;
     if (newsmine_buffer_reserve(&r->text, n)) return -1;
-    size_t fixed = newsmine_utf8_repair(s, n, &r->text);
-    return fixed == (size_t)-1 ? -1 : (long long)fixed;
+    size_t fixed = 0;
+    for (;;) {
+        const char *nul = n ? memchr(s, '\0', n) : NULL;
+        size_t run = nul ? (size_t)(nul - s) : n;
+        size_t k = newsmine_utf8_repair(s, run, &r->text);
+        if (k == (size_t)-1) return -1;
+        fixed += k;
+        if (!nul) return (long long)fixed;
+        /* a NUL never continues a sequence: the runs repair as the whole would */
+        if (newsmine_buffer_append(&r->text, "\xEF\xBF\xBD", 3)) return -1;
+        fixed++;
+        s += run + 1;
+        n -= run + 1;
+    }
 }
 
 static newsmine_status set_id_line(newsmine_reader *r, unsigned long long line)

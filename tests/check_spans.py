@@ -16,8 +16,9 @@ contract in SCHEMA.md:
   * type is one of the eight schema types, norm is an object, rule is a
     non-empty string;
   * "repaired" is present exactly when decoding the document replaced
-    undecodable bytes, and then equals the number of U+FFFD inserted
-    (text and lines input; for jsonl only its form is checked);
+    undecodable bytes (or NUL characters), and then equals the number of
+    U+FFFD inserted (text and lines input; for jsonl only its form is
+    checked);
   * the records of each document come in order of start.
 
 Document records (--emit documents: {"doc", metadata..., "entities": [...]})
@@ -76,10 +77,12 @@ def _canon(name):
 
 
 def decode_segment(data, encoding):
-    """Decode bytes with 'replace' semantics; return (text, replacements)."""
+    """Decode bytes with 'replace' semantics; return (text, replacements).
+    U+0000 becomes U+FFFD too, and counts, as newsmine's reader does."""
     _counter.count = 0
     text = data.decode(encoding, "check_spans_count")
-    return text, _counter.count
+    nuls = text.count("\x00")
+    return text.replace("\x00", "\ufffd"), _counter.count + nuls
 
 
 def pick_codec(data, encoding):
