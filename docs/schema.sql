@@ -1,0 +1,29 @@
+-- The tables newsmine writes (newsmine --out postgresql://...), PostgreSQL.
+-- newsmine runs this file as it is when it opens the database, so every
+-- statement must be harmless on a database that already has the tables.
+-- docs/schema-sqlite.sql is the same for SQLite. Offsets: see docs/schema.md.
+
+-- One row per document processed (also those without entities).
+CREATE TABLE IF NOT EXISTS documents (
+    id       text PRIMARY KEY,          -- the document id (id field, FILE, FILE:LINE, ARCHIVE!MEMBER...)
+    metadata jsonb NOT NULL DEFAULT '{}', -- the input's other top-level fields
+    text     text,                      -- the text with --store-text, else NULL
+    repaired bigint NOT NULL DEFAULT 0  -- U+FFFD put in for undecodable input
+);
+
+-- One row per entity. id is stable: the first 32 hex digits of
+-- sha256(doc || ':' || type || ':' || start || ':' || "end"), so that loading
+-- the same input twice leaves one row. "end" is a reserved word: quote it.
+CREATE TABLE IF NOT EXISTS entities (
+    id       text PRIMARY KEY,
+    doc      text NOT NULL,             -- documents.id
+    type     text NOT NULL,             -- place, count, rank, unit, date, quantity, person, org
+    start    integer NOT NULL,          -- code points, from 0 (integer, as substr takes)
+    "end"    integer NOT NULL,          -- code points, exclusive
+    text     text NOT NULL,             -- substr(documents.text, start + 1, "end" - start)
+    norm     jsonb NOT NULL,            -- normalised values, docs/schema.md
+    rule     text NOT NULL              -- FILE:RULE that produced it
+);
+
+CREATE INDEX IF NOT EXISTS entities_doc ON entities (doc);
+CREATE INDEX IF NOT EXISTS entities_type ON entities (type);
