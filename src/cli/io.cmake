@@ -1,8 +1,10 @@
 # The command's input/output modules of issue 6, as one static library the
-# command links: database sinks (SQLite, PostgreSQL), CSV/TSV rows. Included from the
+# command links: database sinks (SQLite, PostgreSQL), CSV/TSV rows,
+# compressed and archived input (libarchive), --progress. Included from the
 # top CMakeLists.txt; each module is tested on its own under tests/io/.
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 
 # The sinks run docs/schema.sql and docs/schema-sqlite.sql as they are: the
 # files become C strings at configure time (and again when they change).
@@ -25,12 +27,14 @@ add_library(newsmine_cli_io STATIC
   src/cli/sink.c
   src/cli/sink_sqlite.c
   src/cli/sink_pg.c
-  ${PROJECT_BINARY_DIR}/generated/sink_schema.c)
+  ${PROJECT_BINARY_DIR}/generated/sink_schema.c
+  src/cli/input.c
+  src/cli/progress.c)
 target_compile_options(newsmine_cli_io PRIVATE ${NEWSMINE_WARNINGS})
 target_compile_definitions(newsmine_cli_io PRIVATE _POSIX_C_SOURCE=200809L)
 target_include_directories(newsmine_cli_io PUBLIC ${PROJECT_SOURCE_DIR}/src/cli)
 target_link_libraries(newsmine_cli_io PUBLIC newsmine_static
-  PRIVATE PkgConfig::SQLITE3 PkgConfig::LIBPQ Threads::Threads)
+  PRIVATE PkgConfig::SQLITE3 PkgConfig::LIBPQ PkgConfig::LIBARCHIVE Threads::Threads)
 
 # The command links it already; main.c starts using it by the steps of
 # docs/integration-issue6.md.
