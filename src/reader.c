@@ -277,6 +277,27 @@ static newsmine_status deliver_json(newsmine_reader *r, cJSON *obj, unsigned lon
     return st;
 }
 
+/* The deepest nesting of arrays and objects in n bytes of JSON text: cJSON
+ * refuses more than CJSON_NESTING_LIMIT levels, which is no syntax error. */
+static size_t nesting_depth(const char *s, size_t n)
+{
+    size_t depth = 0, deepest = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < n; i++) {
+        if (in_string) {
+            if (s[i] == '\\') i++;
+            else if (s[i] == '"') in_string = false;
+        } else if (s[i] == '"') {
+            in_string = true;
+        } else if (s[i] == '[' || s[i] == '{') {
+            if (++depth > deepest) deepest = depth;
+        } else if ((s[i] == ']' || s[i] == '}') && depth) {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
 static newsmine_status process_json_line(newsmine_reader *r, const char *s, size_t n,
                                          unsigned long long line)
 {
@@ -295,8 +316,12 @@ static newsmine_status process_json_line(newsmine_reader *r, const char *s, size
     }
     if (!obj) {
         size_t col = end && end >= r->text.data ? (size_t)(end - r->text.data) : 0;
-        return reject(r, line, s, n, "malformed JSON near column %zu",
-                      newsmine_utf8_count(r->text.data, col < r->text.len ? col : r->text.len) + 1);
+        if (col > r->text.len) col = r->text.len;
+        size_t chars = newsmine_utf8_count(r->text.data, col) + 1;
+        if (nesting_depth(r->text.data, col + (col < r->text.len)) > CJSON_NESTING_LIMIT)
+            return reject(r, line, s, n, "JSON nested deeper than %d levels near column %zu",
+                          CJSON_NESTING_LIMIT, chars);
+        return reject(r, line, s, n, "malformed JSON near column %zu", chars);
     }
     newsmine_status st =
         cJSON_IsObject(obj) ? deliver_json(r, obj, line, (size_t)fixed, s, n)

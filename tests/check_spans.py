@@ -190,7 +190,7 @@ def load_documents(data, name, fmt, encoding, id_field, text_field, docs,
             continue
         try:
             obj = json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nested too deep for Python
             notes.append("%s:%d: input line is not JSON (%s)" % (name, n, exc))
             continue
         if not isinstance(obj, dict):
