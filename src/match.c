@@ -6,6 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+typedef struct pf_clause_state {
+    uint32_t *lo, *hi;
+    uint32_t n, cap, cursor;
+} pf_clause_state;
+
 struct newsmine_matcher {
     const newsmine_rules *rules;
     pcre2_match_data *md;
@@ -24,6 +29,17 @@ struct newsmine_matcher {
     const char *first_limit_rule;
     newsmine_status status;
     newsmine_rule_stats *stats; /* profiling, or NULL */
+    /* prefilters, per document (prefilter.h): for every clause, the token
+     * intervals where it passes, disjoint and sorted, and a cursor */
+    pf_clause_state *pf;
+    uint32_t *gap_first; /* token where the gap count first reaches v */
+    size_t gap_first_cap;
+    unsigned char *rule_live; /* every clause of the rule passes somewhere */
+    uint32_t *live_class[3];  /* live rules of the trigger classes, UINT32_MAX-ended */
+    const newsmine_word_entry **tok_entry; /* per token, in the arena */
+    bool verify;
+    unsigned long long verify_failures;
+    const char *first_verify_failure;
 };
 
 unsigned long long newsmine_now_ns(void)
@@ -69,7 +85,12 @@ newsmine_status newsmine_matcher_new(const newsmine_rules *rules, newsmine_match
     m->mcontext = pcre2_match_context_create(NULL);
     m->jit_stack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     m->last_start = calloc(rules->rule_count + 1, sizeof *m->last_start);
-    if (!m->md || !m->mcontext || !m->jit_stack || !m->last_start) {
+    m->pf = calloc(rules->pf_clause_count + 1, sizeof *m->pf);
+    m->rule_live = calloc(rules->rule_count + 1, 1);
+    for (int c = 0; c < 3; c++)
+        m->live_class[c] = malloc((rules->rule_count + 1) * sizeof *m->live_class[c]);
+    if (!m->md || !m->mcontext || !m->jit_stack || !m->last_start || !m->pf || !m->rule_live ||
+        !m->live_class[0] || !m->live_class[1] || !m->live_class[2]) {
         newsmine_matcher_free(m);
         return NEWSMINE_ERR_NOMEM;
     }
@@ -87,6 +108,15 @@ void newsmine_matcher_free(newsmine_matcher *m)
     pcre2_match_context_free(m->mcontext);
     pcre2_jit_stack_free(m->jit_stack);
     free(m->last_start);
+    for (size_t c = 0; m->pf && c < m->rules->pf_clause_count; c++) {
+        free(m->pf[c].lo);
+        free(m->pf[c].hi);
+    }
+    free(m->pf);
+    free(m->gap_first);
+    free(m->rule_live);
+    for (int c = 0; c < 3; c++)
+        free(m->live_class[c]);
     free(m->key);
     free(m->joined);
     free(m);
@@ -170,12 +200,78 @@ static void add_rule_match(newsmine_matcher *m, uint32_t rule_index, const char 
     c->token = token;
 }
 
+/* ------------------------------------------------------------ prefilters */
+
+/* Whether every clause of the rule passes at token i. Tokens are asked in
+ * increasing order, so the cursors only move forward. */
+static bool pf_pass(newsmine_matcher *m, uint32_t rule_index, uint32_t i)
+{
+    const newsmine_rules *r = m->rules;
+    for (uint32_t c = r->pf_rule_offset[rule_index]; c < r->pf_rule_offset[rule_index + 1]; c++) {
+        pf_clause_state *s = &m->pf[c];
+        while (s->cursor < s->n && s->hi[s->cursor] < i)
+            s->cursor++;
+        if (s->cursor == s->n || s->lo[s->cursor] > i) return false;
+    }
+    return true;
+}
+
+/* The clause passes at tokens lo..hi; hi is never below an earlier one. */
+static bool pf_add_interval(pf_clause_state *s, uint32_t lo, uint32_t hi)
+{
+    while (s->n && lo <= s->lo[s->n - 1])
+        s->n--;
+    if (s->n && s->hi[s->n - 1] + 1 >= lo) {
+        s->hi[s->n - 1] = hi;
+        return true;
+    }
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 16;
+        uint32_t *lo2 = realloc(s->lo, cap * sizeof *lo2);
+        if (!lo2) return false;
+        s->lo = lo2;
+        uint32_t *hi2 = realloc(s->hi, cap * sizeof *hi2);
+        if (!hi2) return false;
+        s->hi = hi2;
+        s->cap = cap;
+    }
+    s->lo[s->n] = lo;
+    s->hi[s->n] = hi;
+    s->n++;
+    return true;
+}
+
+/* Unit u occurs in token j, gaps gaps into the text: every clause it
+ * serves passes from the first token within reach up to j. */
+static void pf_add_unit(newsmine_matcher *m, uint32_t u, uint32_t j, uint32_t gaps)
+{
+    const newsmine_rules *r = m->rules;
+    for (uint32_t k = r->pf_member_offset[u]; k < r->pf_member_offset[u + 1]; k++) {
+        const newsmine_pf_member *mb = &r->pf_members[k];
+        uint32_t lo = mb->max_gaps >= gaps ? 0 : m->gap_first[gaps - mb->max_gaps];
+        if (!pf_add_interval(&m->pf[mb->clause], lo, j)) m->status = NEWSMINE_ERR_NOMEM;
+    }
+}
+
 static void try_rule_at(newsmine_matcher *m, uint32_t rule_index, const char *text, size_t len,
                         uint32_t start, uint32_t token, unsigned types)
 {
     const newsmine_rule *rule = &m->rules->rules[rule_index];
     if (!(types & (1u << rule->type)) || m->last_start[rule_index] == start + 1) return;
     m->last_start[rule_index] = start + 1;
+    if (!pf_pass(m, rule_index, token)) {
+        if (m->stats) m->stats[rule_index].skipped++;
+        if (m->verify) {
+            /* the prefilter says no match: check it */
+            int vrc = pcre2_match(rule->code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK,
+                                  m->md, m->mcontext);
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+            if (vrc > 0 && ov[1] > ov[0] && ends_at_boundary(text, len, ov[1]) &&
+                !m->verify_failures++)
+                m->first_verify_failure = rule->id;
+        }
+        return;
+    }
     int rc = run_pcre2(m, rule_index, text, len, start);
     if (rc > 0) add_rule_match(m, rule_index, text, len, token);
     else if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
@@ -403,6 +499,117 @@ static void match_hyphen_parts(newsmine_matcher *m, const char *text, const news
 
 /* ---------------------------------------------------------------- the loop */
 
+static bool is_ascii_letter(unsigned char c)
+{
+    return (unsigned char)((c | 0x20) - 'a') < 26;
+}
+
+/* The prefilter units of token i: its symbol, or its ASCII digits and runs
+ * of ASCII letters (prefilter.h). */
+static void token_units(newsmine_matcher *m, const char *text, const newsmine_token *tok,
+                        const newsmine_word_entry *we, uint32_t i, uint32_t gaps)
+{
+    const newsmine_rules *r = m->rules;
+    const unsigned char *s = (const unsigned char *)text + tok->start;
+    size_t n = tok->end - tok->start;
+    if (tok->kind == NEWSMINE_TOK_PUNCT) {
+        uint32_t u = UINT32_MAX;
+        if (s[0] < 128) u = r->pf_ascii_symbol[s[0]];
+        else if (n == 2 && s[0] == 0xC2 && s[1] == 0xA3) u = r->pf_pound;
+        else if (n == 2 && s[0] == 0xC2 && s[1] == 0xA5) u = r->pf_yen;
+        else if (n == 3 && s[0] == 0xE2 && s[1] == 0x82 && s[2] == 0xAC) u = r->pf_euro;
+        if (u != UINT32_MAX) pf_add_unit(m, u, i, gaps);
+        return;
+    }
+    bool digit = false;
+    for (size_t k = 0; k < n;) {
+        if (!is_ascii_letter(s[k])) {
+            digit |= s[k] >= '0' && s[k] <= '9';
+            k++;
+            continue;
+        }
+        size_t run = k;
+        while (k < n && is_ascii_letter(s[k]))
+            k++;
+        const newsmine_word_entry *e = we;
+        if (run != 0 || k != n) { /* part of the token: look the run up on its own */
+            char low[64];
+            if (k - run > sizeof low) continue; /* longer than any word of a rule */
+            for (size_t q = run; q < k; q++)
+                low[q - run] = (char)(s[q] | 0x20);
+            uint32_t v = newsmine_hash_get(&r->words, low, k - run);
+            e = v == UINT32_MAX ? NULL : &r->word_entries[v];
+        }
+        if (e && e->pf_unit != UINT32_MAX) pf_add_unit(m, e->pf_unit, i, gaps);
+    }
+    if (digit && r->pf_digit_unit != UINT32_MAX) pf_add_unit(m, r->pf_digit_unit, i, gaps);
+}
+
+static bool is_hyphen_token(const char *text, const newsmine_token *tok)
+{
+    return tok->kind == NEWSMINE_TOK_PUNCT && text[tok->start] == '-';
+}
+
+/* Pass 1: every token's word entry and prefilter units, then which rules
+ * can match at all in this document. */
+static void prepare(newsmine_matcher *m, const char *text, const newsmine_token *tokens,
+                    size_t token_count)
+{
+    const newsmine_rules *r = m->rules;
+    for (size_t c = 0; c < r->pf_clause_count; c++)
+        m->pf[c].n = m->pf[c].cursor = 0;
+    if (token_count + 2 > m->gap_first_cap) {
+        size_t cap = token_count + 2 + token_count / 2;
+        uint32_t *g = realloc(m->gap_first, cap * sizeof *g);
+        if (!g) {
+            m->status = NEWSMINE_ERR_NOMEM;
+            return;
+        }
+        m->gap_first = g;
+        m->gap_first_cap = cap;
+    }
+    m->tok_entry = newsmine_arena_alloc(m->arena, (token_count + 1) * sizeof *m->tok_entry);
+    if (!m->tok_entry) {
+        m->status = NEWSMINE_ERR_NOMEM;
+        return;
+    }
+    /* gaps: runs of white space and '-' tokens in front of the tokens */
+    uint32_t gaps = 0;
+    bool open = false;
+    m->gap_first[0] = 0;
+    bool units = r->pf_unit_count > 0;
+    for (size_t i = 0; i < token_count && !m->status; i++) {
+        const newsmine_token *tok = &tokens[i];
+        if (tok->flags & NEWSMINE_TOKF_SPACE_BEFORE) {
+            if (!open) m->gap_first[++gaps] = (uint32_t)i;
+            open = true;
+        }
+        const newsmine_word_entry *we = word_entry(m, text + tok->start, tok->end - tok->start);
+        m->tok_entry[i] = we;
+        if (units) token_units(m, text, tok, we, (uint32_t)i, gaps);
+        open = open && is_hyphen_token(text, tok);
+    }
+    for (size_t i = 0; i < r->rule_count; i++) {
+        bool live = true;
+        for (uint32_t c = r->pf_rule_offset[i]; c < r->pf_rule_offset[i + 1] && live; c++)
+            live = m->pf[c].n > 0;
+        m->rule_live[i] = live;
+    }
+    for (int c = 0; c < 3; c++) {
+        size_t n = 0;
+        for (const uint32_t *id = r->class_rules[c]; *id != UINT32_MAX; id++)
+            if (m->rule_live[*id]) m->live_class[c][n++] = *id;
+        m->live_class[c][n] = UINT32_MAX;
+    }
+}
+
+static void run_live_rules(newsmine_matcher *m, const uint32_t *ids, size_t n, const char *text,
+                           size_t len, const newsmine_token *tok, uint32_t token, unsigned types)
+{
+    for (size_t i = 0; i < n; i++)
+        if (m->rule_live[ids[i]]) try_rule_at(m, ids[i], text, len, tok->start, token, types);
+}
+
 newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len,
                                const newsmine_token *tokens, size_t token_count, unsigned types,
                                newsmine_arena *arena, newsmine_candidate **out, size_t *count)
@@ -415,22 +622,23 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
     m->first_limit_rule = NULL;
     m->status = NEWSMINE_OK;
     memset(m->last_start, 0, (r->rule_count + 1) * sizeof *m->last_start);
+    prepare(m, text, tokens, token_count);
 
     for (size_t i = 0; i < token_count && m->status == NEWSMINE_OK; i++) {
         const newsmine_token *tok = &tokens[i];
-        const newsmine_word_entry *we = word_entry(m, text + tok->start, tok->end - tok->start);
+        const newsmine_word_entry *we = m->tok_entry[i];
         if (we && we->rule_count)
-            run_rule_list(m, r->trigger_rules + we->rules_offset, we->rule_count, text, len, tok,
-                          (uint32_t)i, types);
+            run_live_rules(m, r->trigger_rules + we->rules_offset, we->rule_count, text, len, tok,
+                           (uint32_t)i, types);
         const newsmine_word_entry *head = head_entry(m, text, tok);
         if (head && head->rule_count)
-            run_rule_list(m, r->trigger_rules + head->rules_offset, head->rule_count, text, len,
-                          tok, (uint32_t)i, types);
+            run_live_rules(m, r->trigger_rules + head->rules_offset, head->rule_count, text, len,
+                           tok, (uint32_t)i, types);
         if (tok->kind == NEWSMINE_TOK_NUMBER)
-            run_rule_list(m, r->class_rules[0], SIZE_MAX, text, len, tok, (uint32_t)i, types);
+            run_rule_list(m, m->live_class[0], SIZE_MAX, text, len, tok, (uint32_t)i, types);
         if (tok->flags & NEWSMINE_TOKF_CAP)
-            run_rule_list(m, r->class_rules[1], SIZE_MAX, text, len, tok, (uint32_t)i, types);
-        run_rule_list(m, r->class_rules[2], SIZE_MAX, text, len, tok, (uint32_t)i, types);
+            run_rule_list(m, m->live_class[1], SIZE_MAX, text, len, tok, (uint32_t)i, types);
+        run_rule_list(m, m->live_class[2], SIZE_MAX, text, len, tok, (uint32_t)i, types);
         unsigned long long t0 = m->stats ? newsmine_now_ns() : 0;
         if (we && we->gaz_max_tokens)
             match_gazetteers_at(m, text, tokens, token_count, i, we->gaz_max_tokens, types);
@@ -446,4 +654,16 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
     *out = m->cands;
     *count = m->count;
     return m->status;
+}
+
+void newsmine_matcher_set_verify(newsmine_matcher *m, bool on)
+{
+    m->verify = on;
+}
+
+unsigned long long newsmine_matcher_verify_failures(const newsmine_matcher *m,
+                                                    const char **first_rule)
+{
+    if (first_rule) *first_rule = m->first_verify_failure;
+    return m->verify_failures;
 }

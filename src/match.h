@@ -47,6 +47,12 @@ typedef struct newsmine_rule_stats {
  * now on; NULL stops counting. */
 void newsmine_matcher_set_stats(newsmine_matcher *m, newsmine_rule_stats *stats);
 
+/* Checking the prefilters (tests): every attempt a prefilter rules out is
+ * made anyway, and one that matches is counted as a failure. */
+void newsmine_matcher_set_verify(newsmine_matcher *m, bool on);
+unsigned long long newsmine_matcher_verify_failures(const newsmine_matcher *m,
+                                                    const char **first_rule);
+
 /* Monotonic nanoseconds, for the profiles. */
 unsigned long long newsmine_now_ns(void);
 

@@ -1026,6 +1026,11 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
     if (jit != 0 && jit != PCRE2_ERROR_JIT_BADOPTION) {
         /* No JIT here (an unsupported CPU): the interpreter gives the same results. */
     }
+    /* What an anchored attempt needs in the text (rules that scan have none) */
+    if (!(p->rule.trigger_classes & NEWSMINE_TRIGGER_SCAN) &&
+        newsmine_prefilter_analyze(p->pattern.data, p->pattern.len, &ld->rules->arena,
+                                   &p->rule.pf, &p->rule.pf_count) != NEWSMINE_OK)
+        return nomem(ld);
     return NEWSMINE_OK;
 }
 
@@ -1262,7 +1267,7 @@ static newsmine_status word_entry_for(loader *ld, const char *folded, size_t n,
             *entries = p;
             *cap = nc;
         }
-        (*entries)[(*count)++] = (newsmine_word_entry){0, 0, 0};
+        (*entries)[(*count)++] = (newsmine_word_entry){0, 0, 0, UINT32_MAX};
     }
     *out = &(*entries)[value];
     return NEWSMINE_OK;
@@ -1440,6 +1445,97 @@ static newsmine_status index_classes(loader *ld)
     return NEWSMINE_OK;
 }
 
+/* ------------------------------------------------------ prefilter index */
+
+typedef struct pf_triple {
+    uint32_t unit, clause, max_gaps;
+} pf_triple;
+
+static int by_unit_then_clause(const void *a, const void *b)
+{
+    const pf_triple *x = a, *y = b;
+    if (x->unit != y->unit) return x->unit < y->unit ? -1 : 1;
+    return x->clause < y->clause ? -1 : x->clause > y->clause;
+}
+
+/* The unit number of a prefilter unit, made on first sight. */
+static newsmine_status pf_unit_id(loader *ld, index_builder *ib, const newsmine_pf_unit *u,
+                                  uint32_t *id)
+{
+    newsmine_rules *r = ld->rules;
+    uint32_t *slot = NULL;
+    newsmine_word_entry *we = NULL;
+    switch (u->kind) {
+    case NEWSMINE_PF_DIGIT:
+        slot = &r->pf_digit_unit;
+        break;
+    case NEWSMINE_PF_SYMBOL:
+        slot = u->cp < 128 ? &r->pf_ascii_symbol[u->cp] : u->cp == 0x20AC ? &r->pf_euro
+               : u->cp == 0xA3                           ? &r->pf_pound
+                                                          : &r->pf_yen;
+        break;
+    case NEWSMINE_PF_WORD: {
+        newsmine_status st = word_entry_for(ld, u->text, strlen(u->text), &ib->entries,
+                                            &ib->count, &ib->cap, &we);
+        if (st) return st;
+        slot = &we->pf_unit;
+        break;
+    }
+    }
+    if (*slot == UINT32_MAX) *slot = (uint32_t)r->pf_unit_count++;
+    *id = *slot;
+    return NEWSMINE_OK;
+}
+
+static newsmine_status index_prefilters(loader *ld, index_builder *ib)
+{
+    newsmine_rules *r = ld->rules;
+    r->pf_digit_unit = r->pf_euro = r->pf_pound = r->pf_yen = UINT32_MAX;
+    for (size_t c = 0; c < 128; c++)
+        r->pf_ascii_symbol[c] = UINT32_MAX;
+    r->pf_rule_offset = newsmine_arena_alloc(&r->arena, (r->rule_count + 1) * sizeof(uint32_t));
+    if (!r->pf_rule_offset) return nomem(ld);
+    vec triples = {.size = sizeof(pf_triple)};
+    newsmine_status st = NEWSMINE_OK;
+    uint32_t clause = 0;
+    for (size_t i = 0; !st && i < r->rule_count; i++) {
+        r->pf_rule_offset[i] = clause;
+        const newsmine_rule *rule = &r->rules[i];
+        for (size_t c = 0; !st && c < rule->pf_count; c++, clause++)
+            for (size_t k = 0; !st && k < rule->pf[c].unit_count; k++) {
+                const newsmine_pf_unit *u = &rule->pf[c].units[k];
+                uint32_t id;
+                st = pf_unit_id(ld, ib, u, &id);
+                pf_triple *t = st ? NULL : vec_push(&triples);
+                if (!st && !t) st = nomem(ld);
+                if (t) *t = (pf_triple){id, clause, u->max_gaps};
+            }
+    }
+    r->pf_rule_offset[r->rule_count] = clause;
+    r->pf_clause_count = clause;
+    pf_triple *t = triples.data;
+    if (!st && triples.len) qsort(t, triples.len, sizeof *t, by_unit_then_clause);
+    r->pf_member_offset =
+        st ? NULL : newsmine_arena_alloc(&r->arena, (r->pf_unit_count + 1) * sizeof(uint32_t));
+    r->pf_members = st ? NULL
+                       : newsmine_arena_alloc(&r->arena, (triples.len + 1) * sizeof(newsmine_pf_member));
+    if (!st && (!r->pf_member_offset || !r->pf_members)) st = nomem(ld);
+    size_t n = 0;
+    for (size_t u = 0, i = 0; !st && u <= r->pf_unit_count; u++) {
+        r->pf_member_offset[u] = (uint32_t)n;
+        for (; i < triples.len && t[i].unit == u; i++) {
+            if (n > r->pf_member_offset[u] && r->pf_members[n - 1].clause == t[i].clause) {
+                if (t[i].max_gaps > r->pf_members[n - 1].max_gaps)
+                    r->pf_members[n - 1].max_gaps = t[i].max_gaps;
+                continue;
+            }
+            r->pf_members[n++] = (newsmine_pf_member){t[i].clause, t[i].max_gaps};
+        }
+    }
+    free(triples.data);
+    return st;
+}
+
 static newsmine_status build_indexes(loader *ld)
 {
     newsmine_rules *r = ld->rules;
@@ -1447,6 +1543,7 @@ static newsmine_status build_indexes(loader *ld)
     newsmine_status st = index_gazetteers(ld, &ib);
     if (!st) st = index_triggers(ld, &ib);
     if (!st) st = index_classes(ld);
+    if (!st) st = index_prefilters(ld, &ib);
     if (!st) {
         r->word_entries = newsmine_arena_alloc(&r->arena, (ib.count + 1) * sizeof *ib.entries);
         if (!r->word_entries) st = nomem(ld);

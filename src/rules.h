@@ -17,6 +17,7 @@
 #include "arena.h"
 #include "hash.h"
 #include "newsmine.h"
+#include "prefilter.h"
 #include "tokenize.h"
 
 #include <stdbool.h>
@@ -106,6 +107,8 @@ typedef struct newsmine_rule {
     size_t lookup_count;
     newsmine_lookup *lookups;
     bool veto; /* its matches produce nothing but drop the type's entities they overlap */
+    size_t pf_count;        /* prefilter clauses read from the pattern (prefilter.h) */
+    newsmine_pf_clause *pf;
 } newsmine_rule;
 
 /* What a token's folded text starts: the rules it triggers and the longest
@@ -114,7 +117,15 @@ typedef struct newsmine_word_entry {
     uint32_t rules_offset; /* into rules->trigger_rules */
     uint32_t rule_count;
     uint32_t gaz_max_tokens;
+    uint32_t pf_unit; /* the prefilter unit of this word (a run of ASCII letters), or UINT32_MAX */
 } newsmine_word_entry;
+
+/* A prefilter unit serves a clause: found in token j, it lets the clause
+ * pass at the tokens before j with at most max_gaps gaps in between. */
+typedef struct newsmine_pf_member {
+    uint32_t clause;
+    uint32_t max_gaps;
+} newsmine_pf_member;
 
 struct newsmine_rules {
     newsmine_arena arena; /* every string and array below */
@@ -138,6 +149,17 @@ struct newsmine_rules {
     newsmine_hash gaz_fold;  /* joined tokens folded -> entry index */
     newsmine_gaz_entry *gaz_entries;
     size_t gaz_entry_count;
+
+    /* prefilters (prefilter.h): the clauses of rule r are the ids
+     * pf_rule_offset[r] .. pf_rule_offset[r + 1] - 1; unit u serves the
+     * members pf_member_offset[u] .. pf_member_offset[u + 1] - 1 */
+    size_t pf_unit_count, pf_clause_count;
+    uint32_t *pf_rule_offset;
+    uint32_t *pf_member_offset;
+    newsmine_pf_member *pf_members;
+    uint32_t pf_digit_unit;          /* a token holding an ASCII digit */
+    uint32_t pf_ascii_symbol[128];   /* unit of a one-character token, or UINT32_MAX */
+    uint32_t pf_euro, pf_pound, pf_yen; /* units of the non-ASCII symbols, or UINT32_MAX */
 
     unsigned yields[NEWSMINE_TYPE_COUNT]; /* type -> bit set of types it yields to */
     pcre2_match_context *mcontext_template;
