@@ -1,11 +1,21 @@
-/* The sink's front: URLs, batching, and the packed record that carries a
- * document from a worker thread to the writer. The databases are in
- * sink_sqlite.c and sink_pg.c. */
+/* The sink's front: URLs, the packed record that carries a document from a
+ * worker thread to the writer, and batching with a committer thread.
+ *
+ * Documents are packed into the filling batch by the caller; a full batch
+ * goes to the committer thread, which writes it in one transaction through
+ * the back-end (sink_sqlite.c, sink_pg.c) while the caller goes on filling
+ * the next. At most one batch is in flight: its outcome is collected before
+ * the next is handed over, and sink_flush waits for it. So the database's
+ * work overlaps the extraction, and an error comes back from the next call
+ * at the latest. Everything of struct sink but the batch in flight belongs
+ * to the caller's thread. */
 #include "sink_internal.h"
 
 #include "entity_id.h"
 #include "outbuf.h"
 
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +36,36 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-sink_status sink_fail(sink *s, sink_status status, const char *fmt, ...)
+typedef struct batch {
+    newsmine_buffer packed; /* whole packed records */
+    size_t documents;
+    unsigned long long entities;
+    double started;
+    sink_status status; /* outcome, set by the committer */
+    sink_batch_result result;
+} batch;
+
+struct sink {
+    const sink_backend *backend;
+    void *impl;
+    sink_options opts;
+    batch batches[2];
+    batch *filling, *flight;
+    pthread_t thread;
+    bool thread_started;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool busy; /* flight is being written */
+    bool quit;
+    sink_status failed; /* the first error: the sink then refuses to go on */
+    sink_stats stats;
+    char err[1300];
+};
+
+static sink_status fail(sink *s, sink_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static sink_status fail(sink *s, sink_status status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -71,17 +110,23 @@ sink_status sink_open(const char *url, const sink_options *opts, sink **out, cha
     if (has_prefix(url, "sqlite:")) {
         const char *path = url + strlen("sqlite:");
         if (has_prefix(path, "//")) path += 2; /* sqlite:///abs/path, sqlite://rel */
-        st = *path ? sink_sqlite_open(s, path)
-                   : sink_fail(s, SINK_ERR_URL, "sqlite: needs a file name (sqlite:PATH)");
+        if (*path) {
+            st = sink_sqlite_open(path, &s->backend, &s->impl, err, errlen);
+        } else {
+            if (errlen) snprintf(err, errlen, "sqlite: needs a file name (sqlite:PATH)");
+            st = SINK_ERR_URL;
+        }
     } else {
-        st = sink_pg_open(s, url);
+        st = sink_pg_open(url, &s->backend, &s->impl, err, errlen);
     }
     if (st) {
-        if (errlen) snprintf(err, errlen, "%s", s->err);
-        if (s->backend) s->backend->close(s);
         free(s);
         return st;
     }
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    s->filling = &s->batches[0];
+    s->flight = &s->batches[1];
     *out = s;
     return SINK_OK;
 }
@@ -210,8 +255,7 @@ bool sink_next_entity(sink_doc_view *doc, sink_entity_view *e)
     return true;
 }
 
-/* Reads the record at *p (validating all of it); advances *p. */
-static bool read_record(const unsigned char **p, const unsigned char *end, sink_doc_view *v)
+bool sink_read_record(const unsigned char **p, const unsigned char *end, sink_doc_view *v)
 {
     cursor c = {*p, end, true};
     const char *magic = get_bytes(&c, 4);
@@ -238,26 +282,133 @@ static bool read_record(const unsigned char **p, const unsigned char *end, sink_
     return true;
 }
 
-/* ------------------------------------------------------------- batching */
+/* ---------------------------------------------------- the committer */
+
+static void write_flight(sink *s)
+{
+    batch *b = s->flight;
+    b->result.documents_new = b->result.entities_new = 0;
+    b->result.error[0] = '\0';
+    b->status = s->backend->write_batch(s->impl, (const unsigned char *)b->packed.data,
+                                        b->packed.len, &b->result);
+}
+
+static void *committer(void *arg)
+{
+    sink *s = arg;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->busy && !s->quit)
+            pthread_cond_wait(&s->cond, &s->lock);
+        if (!s->busy) break; /* told to quit, nothing in flight */
+        pthread_mutex_unlock(&s->lock);
+        write_flight(s);
+        pthread_mutex_lock(&s->lock);
+        s->busy = false;
+        pthread_cond_broadcast(&s->cond);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+static void clear_batch(batch *b)
+{
+    b->packed.len = 0;
+    b->documents = 0;
+    b->entities = 0;
+    b->status = SINK_OK;
+}
+
+/* Waits for the batch in flight and takes its outcome. */
+static sink_status collect(sink *s)
+{
+    if (s->thread_started) {
+        pthread_mutex_lock(&s->lock);
+        while (s->busy)
+            pthread_cond_wait(&s->cond, &s->lock);
+        pthread_mutex_unlock(&s->lock);
+    }
+    batch *b = s->flight;
+    if (!b->documents) return SINK_OK;
+    sink_status st = b->status;
+    if (st) {
+        s->failed = st;
+        fail(s, st, "%s", b->result.error[0] ? b->result.error : "database error");
+    } else {
+        s->stats.documents_written += b->result.documents_new;
+        s->stats.documents_present += b->documents - b->result.documents_new;
+        s->stats.entities_written += b->result.entities_new;
+        s->stats.entities_present += b->entities - b->result.entities_new;
+    }
+    clear_batch(b);
+    return st;
+}
+
+/* Hands the filling batch to the committer (written here and now when no
+ * thread can be had). */
+static sink_status submit(sink *s)
+{
+    sink_status st = collect(s);
+    if (st || !s->filling->documents) return st;
+    batch *b = s->filling;
+    s->filling = s->flight;
+    s->flight = b;
+    s->stats.batches++;
+    if (!s->thread_started && pthread_create(&s->thread, NULL, committer, s) == 0)
+        s->thread_started = true;
+    if (!s->thread_started) {
+        write_flight(s);
+        return collect(s);
+    }
+    pthread_mutex_lock(&s->lock);
+    s->busy = true;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    return SINK_OK;
+}
+
+static void stop_committer(sink *s)
+{
+    if (!s->thread_started) return;
+    pthread_mutex_lock(&s->lock);
+    s->quit = true;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->thread, NULL);
+    s->thread_started = false;
+}
+
+static void destroy(sink *s)
+{
+    stop_committer(s);
+    s->backend->close(s->impl);
+    for (int i = 0; i < 2; i++)
+        free(s->batches[i].packed.data);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+    free(s);
+}
+
+/* ------------------------------------------------------------- writing */
 
 static sink_status refuse(sink *s)
 {
-    if (!s->err[0]) sink_fail(s, s->failed, "an earlier database error stopped the output");
+    if (!s->err[0]) fail(s, s->failed, "an earlier database error stopped the output");
     return s->failed;
 }
 
-static sink_status commit_batch(sink *s)
+/* The record just appended to the filling batch: count it, send the batch
+ * when full. */
+static sink_status added(sink *s, uint64_t entities)
 {
-    if (s->failed) return refuse(s);
-    if (!s->pending_docs) return SINK_OK;
-    sink_status st = s->backend->commit(s);
-    if (st) {
-        s->failed = st;
-        return st;
-    }
-    s->pending_docs = 0;
-    s->pending_bytes = 0;
-    s->stats.batches++;
+    batch *b = s->filling;
+    double now = now_seconds();
+    if (!b->documents) b->started = now;
+    b->documents++;
+    b->entities += entities;
+    if (b->documents >= s->opts.batch_documents || b->packed.len >= s->opts.batch_bytes ||
+        now - b->started >= s->opts.batch_seconds)
+        return submit(s);
     return SINK_OK;
 }
 
@@ -266,27 +417,16 @@ sink_status sink_write_packed(sink *s, const void *packed, size_t len)
     if (s->failed) return refuse(s);
     const unsigned char *p = packed, *end = p + len;
     sink_doc_view v;
-    while (p < end) /* check every record before writing any */
-        if (!read_record(&p, end, &v))
-            return sink_fail(s, SINK_ERR_DATA, "internal error: not a packed document record");
+    while (p < end) /* check every record before taking any */
+        if (!sink_read_record(&p, end, &v))
+            return fail(s, SINK_ERR_DATA, "internal error: not a packed document record");
     for (p = packed; p < end;) {
         const unsigned char *start = p;
-        read_record(&p, end, &v);
-        if (!s->pending_docs) s->batch_started = now_seconds();
-        sink_status st = s->backend->add(s, &v);
-        if (st) {
-            s->failed = st;
-            s->backend->rollback(s);
-            s->pending_docs = 0;
-            return st;
-        }
-        s->pending_docs++;
-        s->pending_bytes += (size_t)(p - start);
-        if (s->pending_docs >= s->opts.batch_documents || s->pending_bytes >= s->opts.batch_bytes ||
-            now_seconds() - s->batch_started >= s->opts.batch_seconds) {
-            st = commit_batch(s);
-            if (st) return st;
-        }
+        sink_read_record(&p, end, &v);
+        if (!outbuf_append(&s->filling->packed, start, (size_t)(p - start)))
+            return fail(s, SINK_ERR_NOMEM, "out of memory");
+        sink_status st = added(s, v.entity_count);
+        if (st) return st;
     }
     return SINK_OK;
 }
@@ -295,39 +435,33 @@ sink_status sink_write_document(sink *s, const newsmine_doc *doc, const newsmine
                                 size_t count)
 {
     if (s->failed) return refuse(s);
-    s->scratch.len = 0;
-    if (!sink_pack_document(doc, ents, count, s->opts.store_text, &s->scratch))
-        return sink_fail(s, SINK_ERR_DATA, "%s: invalid entity, or out of memory", doc->id);
-    return sink_write_packed(s, s->scratch.data, s->scratch.len);
+    if (!sink_pack_document(doc, ents, count, s->opts.store_text, &s->filling->packed))
+        return fail(s, SINK_ERR_DATA, "%s: invalid entity, or out of memory", doc->id);
+    return added(s, count);
 }
 
 sink_status sink_flush(sink *s)
 {
-    return commit_batch(s);
+    if (s->failed) return refuse(s);
+    sink_status st = submit(s);
+    return st ? st : collect(s);
 }
 
 sink_status sink_close(sink *s, char *err, size_t errlen)
 {
     if (errlen) err[0] = '\0';
     if (!s) return SINK_OK;
-    sink_status st = commit_batch(s);
-    if (st) {
-        s->backend->rollback(s);
-        if (errlen) snprintf(err, errlen, "%s", s->err);
-    }
-    s->backend->close(s);
-    free(s->scratch.data);
-    free(s);
+    sink_status st = sink_flush(s);
+    if (st && errlen) snprintf(err, errlen, "%s", s->err);
+    destroy(s);
     return st;
 }
 
 void sink_abort(sink *s)
 {
     if (!s) return;
-    s->backend->rollback(s);
-    s->backend->close(s);
-    free(s->scratch.data);
-    free(s);
+    clear_batch(s->filling); /* never sent; the batch in flight, if any, completes */
+    destroy(s);
 }
 
 const char *sink_error(const sink *s)
@@ -343,4 +477,11 @@ void sink_get_stats(const sink *s, sink_stats *out)
 const char *sink_kind(const sink *s)
 {
     return s->backend->kind;
+}
+
+void *sink_impl_for_tests(sink *s, const char *kind);
+
+void *sink_impl_for_tests(sink *s, const char *kind)
+{
+    return strcmp(s->backend->kind, kind) == 0 ? s->impl : NULL;
 }

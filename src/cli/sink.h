@@ -22,8 +22,14 @@
  * happened in words, naming the database ("cannot connect to PostgreSQL
  * server on socket /tmp/x: No such file or directory", "permission denied
  * for table entities", "disk full"). Rows of the batch that failed are not
- * committed; the batches before it are. The command maps every status but
- * SINK_ERR_URL to exit status 4 (output could not be written). */
+ * committed; the batches before it are. The first error stops the sink: every
+ * later call returns it again. The command maps every status but
+ * SINK_ERR_URL to exit status 4 (output could not be written).
+ *
+ * PostgreSQL commits a batch on a thread of its own while the next batch
+ * fills (the server's work overlaps the extraction), so the error of a batch
+ * may come back from a later sink_write_* call; sink_flush and sink_close
+ * wait until everything sent is committed. */
 #ifndef NEWSMINE_CLI_SINK_H
 #define NEWSMINE_CLI_SINK_H
 
@@ -58,7 +64,7 @@ typedef struct sink_options {
 typedef struct sink_stats {
     unsigned long long documents_written, documents_present;
     unsigned long long entities_written, entities_present;
-    unsigned long long batches;
+    unsigned long long batches; /* transactions sent */
 } sink_stats;
 
 /* True when s names a sink (sqlite:, postgresql://, postgres://); option
@@ -89,7 +95,8 @@ bool sink_pack_document(const newsmine_doc *doc, const newsmine_entity *entities
  * that are not packed records (nothing of them is written then). */
 sink_status sink_write_packed(sink *s, const void *packed, size_t len);
 
-/* Commits the current batch. */
+/* Commits the current batch and waits until it and every batch before it
+ * are committed: after SINK_OK every document written so far is in. */
 sink_status sink_flush(sink *s);
 
 /* Commits the current batch and closes. Accepts NULL. Returns the status of

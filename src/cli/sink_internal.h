@@ -1,11 +1,10 @@
-/* Between sink.c (URLs, batching, packed records) and the database
- * back-ends sink_sqlite.c and sink_pg.c. Not for main.c. */
+/* Between sink.c (URLs, batching, the committer thread, packed records) and
+ * the database back-ends sink_sqlite.c and sink_pg.c. Not for main.c. */
 #ifndef NEWSMINE_CLI_SINK_INTERNAL_H
 #define NEWSMINE_CLI_SINK_INTERNAL_H
 
 #include "sink.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 
 /* One entity of a packed record; strings are not NUL-terminated. */
@@ -35,40 +34,37 @@ typedef struct sink_doc_view {
     const unsigned char *next, *end; /* the entities not yet iterated */
 } sink_doc_view;
 
+/* Reads the packed record at *p (end: the end of the bytes), validating all
+ * of it, and advances *p past it. False for bytes that are not one. */
+bool sink_read_record(const unsigned char **p, const unsigned char *end, sink_doc_view *v);
+
 /* The next entity of doc into e; false after the last. */
 bool sink_next_entity(sink_doc_view *doc, sink_entity_view *e);
 
+/* What a back-end reports of one batch. */
+typedef struct sink_batch_result {
+    unsigned long long documents_new, entities_new; /* rows inserted, not already there */
+    char error[1200];                               /* on failure, in words */
+} sink_batch_result;
+
+/* A database. Its functions are called by one thread at a time: open by the
+ * caller, write_batch by the committer thread (or the caller when there is
+ * none), close by the caller after the committer is gone. */
 typedef struct sink_backend {
     const char *kind;
-    /* adds a document to the open batch (beginning one when none is open) */
-    sink_status (*add)(sink *s, sink_doc_view *doc);
-    /* commits the open batch; nothing to do when none is open */
-    sink_status (*commit)(sink *s);
-    /* abandons the open batch */
-    void (*rollback)(sink *s);
-    void (*close)(sink *s);
+    /* Writes the packed records (whole documents, already validated) in one
+     * transaction: all of them or, on an error, none. */
+    sink_status (*write_batch)(void *impl, const unsigned char *packed, size_t len,
+                               sink_batch_result *result);
+    void (*close)(void *impl);
 } sink_backend;
 
-struct sink {
-    const sink_backend *backend;
-    void *impl;
-    sink_options opts;
-    size_t pending_docs, pending_bytes;
-    double batch_started; /* monotonic seconds */
-    sink_status failed;   /* set by the first error: the sink then refuses to go on */
-    sink_stats stats;
-    newsmine_buffer scratch; /* sink_write_document packs here */
-    char err[1024];
-};
-
-/* Formats the error into s->err and returns status. */
-sink_status sink_fail(sink *s, sink_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* The back-ends' open functions: fill s->backend and s->impl, or return an
- * error with s->err set. */
-sink_status sink_sqlite_open(sink *s, const char *path);
-sink_status sink_pg_open(sink *s, const char *conninfo);
+/* The back-ends' open functions: *impl and *backend on success, else an
+ * error with its message in err. */
+sink_status sink_sqlite_open(const char *path, const sink_backend **backend, void **impl,
+                             char *err, size_t errlen);
+sink_status sink_pg_open(const char *conninfo, const sink_backend **backend, void **impl,
+                         char *err, size_t errlen);
 
 /* The SQL of docs/schema.sql and docs/schema-sqlite.sql (generated from
  * those files at build time). */

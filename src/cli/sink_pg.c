@@ -1,9 +1,9 @@
-/* The PostgreSQL sink: a batch of whole documents is kept as COPY text-format
- * rows in memory; committing it is one transaction that COPYs the rows into
- * two temporary staging tables and moves them into documents and entities
- * with INSERT ... SELECT ... ON CONFLICT DO NOTHING. A killed load leaves its
- * open transaction to be rolled back by the server; a load run again inserts
- * only the rows that are missing. */
+/* The PostgreSQL sink: a batch of whole documents becomes COPY text-format
+ * rows; writing it is one transaction that COPYs the rows into two temporary
+ * staging tables and moves them into documents and entities with
+ * INSERT ... SELECT ... ON CONFLICT DO NOTHING. A killed load leaves its open
+ * transaction to be rolled back by the server; a load run again inserts only
+ * the rows that are missing. (sink.c runs this on its committer thread.) */
 #include "sink_internal.h"
 
 #include "entity_id.h"
@@ -19,9 +19,10 @@ enum { COPY_CHUNK = 1 << 20, MAX_ATTEMPTS = 5 };
 
 typedef struct pg_sink {
     PGconn *conn;
-    newsmine_buffer docs, ents; /* COPY rows of the open batch */
-    unsigned long long batch_docs, batch_ents;
-    char where[512]; /* "PostgreSQL database "x" on /tmp/sock" */
+    newsmine_buffer docs, ents; /* COPY rows of the batch being written */
+    char where[512];            /* "PostgreSQL database "x" on /tmp/sock" */
+    char *err;                  /* where fail_pg writes */
+    size_t errlen;
 } pg_sink;
 
 /* An advisory lock key of our own ("newsmin" in ASCII), so that loaders
@@ -30,13 +31,13 @@ static const char schema_lock_sql[] = "SELECT pg_advisory_xact_lock(285426405041
 
 /* The staging tables spell their columns out: CREATE TABLE (LIKE documents)
  * would need the SELECT privilege on documents, which a role that may only
- * insert does not have. */
+ * insert does not have. Ids sort by bytes (COLLATE "C", as in the tables). */
 static const char stage_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS newsmine_stage_documents "
-    "(id text, metadata jsonb, text text, repaired bigint) ON COMMIT DELETE ROWS;"
+    "(id text COLLATE \"C\", metadata jsonb, text text, repaired bigint) ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS newsmine_stage_entities "
-    "(id text, doc text, type text, start integer, \"end\" integer, text text, norm jsonb, "
-    "rule text) ON COMMIT DELETE ROWS";
+    "(id text COLLATE \"C\", doc text, type text, start integer, \"end\" integer, text text, "
+    "norm jsonb, rule text) ON COMMIT DELETE ROWS";
 
 /* CREATE TABLE IF NOT EXISTS needs the CREATE privilege on the schema even
  * when the table exists: the schema runs only when a table is missing. */
@@ -139,10 +140,9 @@ static sink_status classify(const char *code, const char **words)
 }
 
 /* Fails with the error of result r (or of the connection when r is NULL or
- * carries no SQLSTATE); clears r. */
-static sink_status fail_pg(sink *s, PGresult *r, const char *doing)
+ * carries no SQLSTATE) into p->err; clears r. */
+static sink_status fail_pg(pg_sink *p, PGresult *r, const char *doing)
 {
-    pg_sink *p = s->impl;
     const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *words;
     sink_status st = classify(code, &words);
@@ -161,27 +161,27 @@ static sink_status fail_pg(sink *s, PGresult *r, const char *doing)
         }
     }
     PQclear(r);
-    return sink_fail(s, st, "%s: %s while %s: %s%s%s%s%s%s%s", p->where, words, doing, msg,
-                     detail[0] ? " (" : "", detail, detail[0] ? ")" : "",
-                     context[0] ? " [" : "", context, context[0] ? "]" : "");
+    snprintf(p->err, p->errlen, "%s: %s while %s: %s%s%s%s%s%s%s", p->where, words, doing, msg,
+             detail[0] ? " (" : "", detail, detail[0] ? ")" : "", context[0] ? " [" : "", context,
+             context[0] ? "]" : "");
+    return st;
 }
 
-static sink_status run(sink *s, const char *sql, const char *doing, unsigned long long *tuples)
+static sink_status run(pg_sink *p, const char *sql, const char *doing, unsigned long long *tuples)
 {
-    pg_sink *p = s->impl;
     PGresult *r = PQexec(p->conn, sql);
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-        return fail_pg(s, r, doing);
+        return fail_pg(p, r, doing);
     if (tuples) *tuples = strtoull(PQcmdTuples(r), NULL, 10);
     PQclear(r);
     return SINK_OK;
 }
 
-static sink_status copy_in(sink *s, const char *sql, const newsmine_buffer *rows, const char *doing)
+static sink_status copy_in(pg_sink *p, const char *sql, const newsmine_buffer *rows,
+                           const char *doing)
 {
-    pg_sink *p = s->impl;
     PGresult *r = PQexec(p->conn, sql);
-    if (PQresultStatus(r) != PGRES_COPY_IN) return fail_pg(s, r, doing);
+    if (PQresultStatus(r) != PGRES_COPY_IN) return fail_pg(p, r, doing);
     PQclear(r);
     int ok = 1;
     for (size_t off = 0; ok == 1 && off < rows->len; off += COPY_CHUNK) {
@@ -191,100 +191,83 @@ static sink_status copy_in(sink *s, const char *sql, const newsmine_buffer *rows
     if (ok == 1) ok = PQputCopyEnd(p->conn, NULL);
     sink_status st = SINK_OK;
     while ((r = PQgetResult(p->conn))) {
-        if (!st && PQresultStatus(r) != PGRES_COMMAND_OK) st = fail_pg(s, r, doing);
+        if (!st && PQresultStatus(r) != PGRES_COMMAND_OK) st = fail_pg(p, r, doing);
         else PQclear(r);
     }
-    if (!st && ok != 1) st = fail_pg(s, NULL, doing);
+    if (!st && ok != 1) st = fail_pg(p, NULL, doing);
     return st;
 }
 
-static sink_status pg_add(sink *s, sink_doc_view *doc)
+/* The packed records as COPY rows into p->docs and p->ents. */
+static bool make_rows(pg_sink *p, const unsigned char *packed, size_t len)
 {
-    pg_sink *p = s->impl;
     const csv_format T = CSV_FORMAT_TSV;
-    size_t docs_before = p->docs.len, ents_before = p->ents.len;
-    bool ok = csv_put_text(T, &p->docs, doc->id, doc->id_len, false) &&
-              csv_put_json(T, &p->docs, doc->meta, doc->meta_len, false) &&
-              (doc->text ? csv_put_text(T, &p->docs, doc->text, doc->text_len, false)
-                         : csv_put_null(T, &p->docs, false)) &&
-              csv_put_uint(T, &p->docs, doc->repaired, true);
-    unsigned long long n = 0;
-    sink_entity_view e;
-    while (ok && sink_next_entity(doc, &e)) {
-        ok = csv_put_text(T, &p->ents, e.id, ENTITY_ID_LEN, false) &&
-             csv_put_text(T, &p->ents, doc->id, doc->id_len, false) &&
-             csv_put_text(T, &p->ents, e.type, e.type_len, false) &&
-             csv_put_uint(T, &p->ents, e.start, false) && csv_put_uint(T, &p->ents, e.end, false) &&
-             csv_put_text(T, &p->ents, e.text, e.text_len, false) &&
-             csv_put_json(T, &p->ents, e.norm, e.norm_len, false) &&
-             csv_put_text(T, &p->ents, e.rule, e.rule_len, true);
-        n++;
-    }
-    if (!ok) {
-        p->docs.len = docs_before;
-        p->ents.len = ents_before;
-        return sink_fail(s, SINK_ERR_NOMEM, "out of memory");
-    }
-    p->batch_docs++;
-    p->batch_ents += n;
-    return SINK_OK;
-}
-
-static void clear_batch(pg_sink *p)
-{
     p->docs.len = p->ents.len = 0;
-    p->batch_docs = p->batch_ents = 0;
-}
-
-static sink_status pg_commit(sink *s)
-{
-    pg_sink *p = s->impl;
-    if (!p->batch_docs) return SINK_OK;
-    sink_status st = SINK_OK;
-    unsigned long long docs_new = 0, ents_new = 0;
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        st = run(s, "BEGIN", "beginning a transaction", NULL);
-        if (!st) st = copy_in(s, copy_docs_sql, &p->docs, "copying documents");
-        if (!st) st = copy_in(s, copy_ents_sql, &p->ents, "copying entities");
-        if (!st) st = run(s, move_docs_sql, "inserting documents", &docs_new);
-        if (!st) st = run(s, move_ents_sql, "inserting entities", &ents_new);
-        if (!st) st = run(s, "COMMIT", "committing", NULL);
-        if (st && PQstatus(p->conn) == CONNECTION_OK) {
-            PGresult *r = PQexec(p->conn, "ROLLBACK");
-            PQclear(r);
-        }
-        if (st != SINK_ERR_BUSY) break; /* deadlock or serialization failure: again */
+    const unsigned char *at = packed, *end = packed + len;
+    sink_doc_view doc;
+    bool ok = true;
+    while (ok && at < end && sink_read_record(&at, end, &doc)) {
+        ok = csv_put_text(T, &p->docs, doc.id, doc.id_len, false) &&
+             csv_put_json(T, &p->docs, doc.meta, doc.meta_len, false) &&
+             (doc.text ? csv_put_text(T, &p->docs, doc.text, doc.text_len, false)
+                       : csv_put_null(T, &p->docs, false)) &&
+             csv_put_uint(T, &p->docs, doc.repaired, true);
+        sink_entity_view e;
+        while (ok && sink_next_entity(&doc, &e))
+            ok = csv_put_text(T, &p->ents, e.id, ENTITY_ID_LEN, false) &&
+                 csv_put_text(T, &p->ents, doc.id, doc.id_len, false) &&
+                 csv_put_text(T, &p->ents, e.type, e.type_len, false) &&
+                 csv_put_uint(T, &p->ents, e.start, false) &&
+                 csv_put_uint(T, &p->ents, e.end, false) &&
+                 csv_put_text(T, &p->ents, e.text, e.text_len, false) &&
+                 csv_put_json(T, &p->ents, e.norm, e.norm_len, false) &&
+                 csv_put_text(T, &p->ents, e.rule, e.rule_len, true);
     }
-    if (st) return st;
-    s->stats.documents_written += docs_new;
-    s->stats.documents_present += p->batch_docs - docs_new;
-    s->stats.entities_written += ents_new;
-    s->stats.entities_present += p->batch_ents - ents_new;
-    clear_batch(p);
-    return SINK_OK;
+    return ok;
 }
 
-static void pg_rollback(sink *s)
+/* One batch, one transaction; again after a deadlock or serialization failure. */
+static sink_status pg_write_batch(void *impl, const unsigned char *packed, size_t len,
+                                  sink_batch_result *r)
 {
-    clear_batch(s->impl); /* nothing was sent: a batch goes to the server only in pg_commit */
+    pg_sink *p = impl;
+    p->err = r->error;
+    p->errlen = sizeof r->error;
+    if (!make_rows(p, packed, len)) {
+        snprintf(r->error, sizeof r->error, "out of memory");
+        return SINK_ERR_NOMEM;
+    }
+    sink_status st = SINK_OK;
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        r->documents_new = r->entities_new = 0;
+        st = run(p, "BEGIN", "beginning a transaction", NULL);
+        if (!st) st = copy_in(p, copy_docs_sql, &p->docs, "copying documents");
+        if (!st) st = copy_in(p, copy_ents_sql, &p->ents, "copying entities");
+        if (!st) st = run(p, move_docs_sql, "inserting documents", &r->documents_new);
+        if (!st) st = run(p, move_ents_sql, "inserting entities", &r->entities_new);
+        if (!st) st = run(p, "COMMIT", "committing", NULL);
+        if (st && PQstatus(p->conn) == CONNECTION_OK) PQclear(PQexec(p->conn, "ROLLBACK"));
+        if (st != SINK_ERR_BUSY) break;
+    }
+    if (st) r->documents_new = r->entities_new = 0;
+    return st;
 }
 
-static void pg_close(sink *s)
+static void pg_close(void *impl)
 {
-    pg_sink *p = s->impl;
+    pg_sink *p = impl;
     if (!p) return;
     PQfinish(p->conn);
     free(p->docs.data);
     free(p->ents.data);
     free(p);
-    s->impl = NULL;
 }
 
-static const sink_backend pg_backend = {"postgresql", pg_add, pg_commit, pg_rollback, pg_close};
+static const sink_backend pg_backend = {"postgresql", pg_write_batch, pg_close};
 
 /* The connection failure in words: authentication and permission apart
  * from "cannot connect". */
-static sink_status fail_connect(sink *s, const char *libpq_message)
+static sink_status fail_connect(const char *libpq_message, char *err, size_t errlen)
 {
     char msg[800];
     one_line(msg, sizeof msg, libpq_message);
@@ -292,20 +275,18 @@ static sink_status fail_connect(sink *s, const char *libpq_message)
                 strstr(msg, "permission denied") || strstr(msg, "password");
     bool norole = strstr(msg, "role \"") && strstr(msg, "does not exist");
     bool nodb = !norole && strstr(msg, "database \"") && strstr(msg, "does not exist");
-    return sink_fail(s, auth || norole ? SINK_ERR_PERMISSION : SINK_ERR_CONNECT, "%s: %s",
-                     auth     ? "PostgreSQL: permission denied"
-                     : norole ? "PostgreSQL: no such role (user)"
-                     : nodb   ? "PostgreSQL: the database does not exist"
-                              : "cannot connect to PostgreSQL",
-                     msg);
+    snprintf(err, errlen, "%s: %s",
+             auth     ? "PostgreSQL: permission denied"
+             : norole ? "PostgreSQL: no such role (user)"
+             : nodb   ? "PostgreSQL: the database does not exist"
+                      : "cannot connect to PostgreSQL",
+             msg);
+    return auth || norole ? SINK_ERR_PERMISSION : SINK_ERR_CONNECT;
 }
 
-sink_status sink_pg_open(sink *s, const char *conninfo)
+sink_status sink_pg_open(const char *conninfo, const sink_backend **backend, void **impl,
+                         char *err, size_t errlen)
 {
-    pg_sink *p = calloc(1, sizeof *p);
-    if (!p) return sink_fail(s, SINK_ERR_NOMEM, "out of memory");
-    s->impl = p;
-    s->backend = &pg_backend;
     /* the URL is checked first: libpq would take a malformed one as "cannot connect" */
     char *errmsg = NULL;
     PQconninfoOption *parsed = PQconninfoParse(conninfo, &errmsg);
@@ -313,31 +294,54 @@ sink_status sink_pg_open(sink *s, const char *conninfo)
         char msg[400];
         one_line(msg, sizeof msg, errmsg ? errmsg : "out of memory");
         PQfreemem(errmsg);
-        return sink_fail(s, SINK_ERR_URL, "not a valid PostgreSQL URL: %s", msg);
+        snprintf(err, errlen, "not a valid PostgreSQL URL: %s", msg);
+        return SINK_ERR_URL;
     }
     PQconninfoFree(parsed);
+    pg_sink *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return SINK_ERR_NOMEM;
+    }
+    p->err = err;
+    p->errlen = errlen;
     p->conn = PQconnectdb(conninfo);
-    if (!p->conn) return sink_fail(s, SINK_ERR_NOMEM, "out of memory");
-    if (PQstatus(p->conn) != CONNECTION_OK) return fail_connect(s, PQerrorMessage(p->conn));
-    PQsetNoticeProcessor(p->conn, quiet_notices, NULL);
-    const char *host = PQhost(p->conn);
-    snprintf(p->where, sizeof p->where, "PostgreSQL database \"%s\" on %s", PQdb(p->conn),
-             host && *host ? host : "localhost");
-    if (PQsetClientEncoding(p->conn, "UTF8") != 0) return fail_pg(s, NULL, "setting UTF8");
-    sink_status st = run(s, "SET client_min_messages = warning", "opening", NULL);
-    if (!st) st = run(s, "BEGIN", "creating the tables", NULL);
-    if (!st) st = run(s, schema_lock_sql, "creating the tables", NULL);
+    sink_status st = SINK_OK;
+    if (!p->conn) {
+        snprintf(err, errlen, "out of memory");
+        st = SINK_ERR_NOMEM;
+    } else if (PQstatus(p->conn) != CONNECTION_OK) {
+        st = fail_connect(PQerrorMessage(p->conn), err, errlen);
+    }
+    if (!st) {
+        PQsetNoticeProcessor(p->conn, quiet_notices, NULL);
+        const char *host = PQhost(p->conn);
+        snprintf(p->where, sizeof p->where, "PostgreSQL database \"%s\" on %s", PQdb(p->conn),
+                 host && *host ? host : "localhost");
+        st = PQsetClientEncoding(p->conn, "UTF8") ? fail_pg(p, NULL, "setting UTF8") : SINK_OK;
+    }
+    if (!st) st = run(p, "SET client_min_messages = warning", "opening", NULL);
+    if (!st) st = run(p, "BEGIN", "creating the tables", NULL);
+    if (!st) st = run(p, schema_lock_sql, "creating the tables", NULL);
     if (!st) {
         PGresult *r = PQexec(p->conn, tables_exist_sql);
         if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            st = fail_pg(s, r, "looking for the tables");
+            st = fail_pg(p, r, "looking for the tables");
         } else {
             bool exist = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
             PQclear(r);
-            if (!exist) st = run(s, sink_schema_postgresql, "creating the tables", NULL);
+            if (!exist) st = run(p, sink_schema_postgresql, "creating the tables", NULL);
         }
     }
-    if (!st) st = run(s, "COMMIT", "creating the tables", NULL);
-    if (!st) st = run(s, stage_sql, "creating the staging tables", NULL);
-    return st;
+    if (!st) st = run(p, "COMMIT", "creating the tables", NULL);
+    if (!st) st = run(p, stage_sql, "creating the staging tables", NULL);
+    if (st) {
+        pg_close(p);
+        return st;
+    }
+    p->err = NULL;
+    p->errlen = 0;
+    *backend = &pg_backend;
+    *impl = p;
+    return SINK_OK;
 }

@@ -7,15 +7,13 @@
 
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct sqlite_sink {
     sqlite3 *db;
     sqlite3_stmt *insert_doc, *insert_entity;
-    bool in_transaction;
-    /* rows of the open batch: inserted, and skipped as already present */
-    unsigned long long docs_new, docs_old, ents_new, ents_old;
     char *path;
 } sqlite_sink;
 
@@ -27,9 +25,9 @@ static const char insert_entity_sql[] =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING";
 
 /* Classifies an SQLite result code (and the errno behind it) into words. */
-static sink_status fail_sqlite(sink *s, int rc, const char *doing)
+static sink_status fail_sqlite(sqlite_sink *q, int rc, const char *doing, char *err,
+                               size_t errlen)
 {
-    sqlite_sink *q = s->impl;
     int primary = rc & 0xff;
     int sys = q->db ? sqlite3_system_errno(q->db) : 0;
     const char *msg = q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc);
@@ -58,28 +56,18 @@ static sink_status fail_sqlite(sink *s, int rc, const char *doing)
     default: break;
     }
     if (sys && primary != SQLITE_CONSTRAINT && primary != SQLITE_ERROR)
-        return sink_fail(s, st, "sqlite:%s: %s while %s: %s (%s)", q->path, words, doing, msg,
-                         strerror(sys));
-    return sink_fail(s, st, "sqlite:%s: %s while %s: %s", q->path, words, doing, msg);
+        snprintf(err, errlen, "sqlite:%s: %s while %s: %s (%s)", q->path, words, doing, msg,
+                 strerror(sys));
+    else
+        snprintf(err, errlen, "sqlite:%s: %s while %s: %s", q->path, words, doing, msg);
+    return st;
 }
 
-static sink_status exec(sink *s, const char *sql, const char *doing)
+static sink_status exec(sqlite_sink *q, const char *sql, const char *doing, char *err,
+                        size_t errlen)
 {
-    sqlite_sink *q = s->impl;
     int rc = sqlite3_exec(q->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? SINK_OK : fail_sqlite(s, rc, doing);
-}
-
-static sink_status step(sink *s, sqlite3_stmt *stmt, unsigned long long *inserted,
-                        unsigned long long *present, const char *doing)
-{
-    sqlite_sink *q = s->impl;
-    int rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE) return fail_sqlite(s, rc, doing);
-    if (sqlite3_changes(q->db)) ++*inserted;
-    else ++*present;
-    return SINK_OK;
+    return rc == SQLITE_OK ? SINK_OK : fail_sqlite(q, rc, doing, err, errlen);
 }
 
 static int bind_text(sqlite3_stmt *st, int i, const char *p, size_t n)
@@ -87,24 +75,30 @@ static int bind_text(sqlite3_stmt *st, int i, const char *p, size_t n)
     return sqlite3_bind_text64(st, i, p ? p : "", (sqlite3_uint64)n, SQLITE_STATIC, SQLITE_UTF8);
 }
 
-static sink_status sqlite_add(sink *s, sink_doc_view *doc)
+/* Runs stmt; counts the row as new when it was inserted. */
+static int step(sqlite_sink *q, sqlite3_stmt *stmt, unsigned long long *inserted)
 {
-    sqlite_sink *q = s->impl;
-    if (!q->in_transaction) {
-        sink_status st = exec(s, "BEGIN IMMEDIATE", "beginning a transaction");
-        if (st) return st;
-        q->in_transaction = true;
-    }
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) return rc;
+    *inserted += sqlite3_changes(q->db) > 0;
+    return SQLITE_OK;
+}
+
+static int insert_document(sqlite_sink *q, sink_doc_view *doc, sink_batch_result *r,
+                           const char **doing)
+{
     sqlite3_stmt *d = q->insert_doc;
+    *doing = "writing a document";
     int rc = bind_text(d, 1, doc->id, doc->id_len);
     if (!rc) rc = bind_text(d, 2, doc->meta, doc->meta_len);
     if (!rc) rc = doc->text ? bind_text(d, 3, doc->text, doc->text_len) : sqlite3_bind_null(d, 3);
     if (!rc) rc = sqlite3_bind_int64(d, 4, (sqlite3_int64)doc->repaired);
-    if (rc) return fail_sqlite(s, rc, "writing a document");
-    sink_status st = step(s, d, &q->docs_new, &q->docs_old, "writing a document");
+    if (!rc) rc = step(q, d, &r->documents_new);
     sqlite3_clear_bindings(d);
-    if (st) return st;
+    if (rc) return rc;
     sqlite3_stmt *e = q->insert_entity;
+    *doing = "writing an entity";
     sink_entity_view ev;
     while (sink_next_entity(doc, &ev)) {
         rc = bind_text(e, 1, ev.id, ENTITY_ID_LEN);
@@ -115,95 +109,103 @@ static sink_status sqlite_add(sink *s, sink_doc_view *doc)
         if (!rc) rc = bind_text(e, 6, ev.text, ev.text_len);
         if (!rc) rc = bind_text(e, 7, ev.norm, ev.norm_len);
         if (!rc) rc = bind_text(e, 8, ev.rule, ev.rule_len);
-        if (rc) return fail_sqlite(s, rc, "writing an entity");
-        st = step(s, e, &q->ents_new, &q->ents_old, "writing an entity");
-        if (st) return st;
+        if (!rc) rc = step(q, e, &r->entities_new);
+        if (rc) return rc;
     }
-    return SINK_OK;
+    return SQLITE_OK;
 }
 
-static void reset_batch(sqlite_sink *q)
+static sink_status sqlite_write_batch(void *impl, const unsigned char *packed, size_t len,
+                                      sink_batch_result *r)
 {
-    q->docs_new = q->docs_old = q->ents_new = q->ents_old = 0;
-}
-
-static sink_status sqlite_commit(sink *s)
-{
-    sqlite_sink *q = s->impl;
-    if (!q->in_transaction) return SINK_OK;
-    sink_status st = exec(s, "COMMIT", "committing");
+    sqlite_sink *q = impl;
+    sink_status st = exec(q, "BEGIN IMMEDIATE", "beginning a transaction", r->error,
+                          sizeof r->error);
     if (st) return st;
-    q->in_transaction = false;
-    s->stats.documents_written += q->docs_new;
-    s->stats.documents_present += q->docs_old;
-    s->stats.entities_written += q->ents_new;
-    s->stats.entities_present += q->ents_old;
-    reset_batch(q);
-    return SINK_OK;
+    const unsigned char *p = packed, *end = packed + len;
+    const char *doing = "writing a document";
+    int rc = SQLITE_OK;
+    sink_doc_view doc;
+    while (!rc && p < end && sink_read_record(&p, end, &doc))
+        rc = insert_document(q, &doc, r, &doing);
+    if (!rc) {
+        doing = "committing";
+        rc = sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
+    }
+    if (!rc) return SINK_OK;
+    st = fail_sqlite(q, rc, doing, r->error, sizeof r->error);
+    if (!sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    r->documents_new = r->entities_new = 0;
+    return st;
 }
 
-static void sqlite_rollback(sink *s)
+static void sqlite_close(void *impl)
 {
-    sqlite_sink *q = s->impl;
-    if (q->in_transaction && sqlite3_get_autocommit(q->db) == 0)
-        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-    q->in_transaction = false;
-    reset_batch(q);
-}
-
-static void sqlite_close(sink *s)
-{
-    sqlite_sink *q = s->impl;
+    sqlite_sink *q = impl;
     if (!q) return;
     sqlite3_finalize(q->insert_doc);
     sqlite3_finalize(q->insert_entity);
     sqlite3_close(q->db);
     free(q->path);
     free(q);
-    s->impl = NULL;
 }
 
-static const sink_backend sqlite_backend = {"sqlite", sqlite_add, sqlite_commit, sqlite_rollback,
-                                            sqlite_close};
+static const sink_backend sqlite_backend = {"sqlite", sqlite_write_batch, sqlite_close};
 
 /* For the tests: the connection of a SQLite sink (PRAGMA max_page_count
- * makes a disk full). */
+ * makes a disk full); only before the first batch is written. */
+void *sink_impl_for_tests(sink *s, const char *kind);
 sqlite3 *sink_sqlite_handle(sink *s);
 
 sqlite3 *sink_sqlite_handle(sink *s)
 {
-    return s->backend == &sqlite_backend ? ((sqlite_sink *)s->impl)->db : NULL;
+    sqlite_sink *q = sink_impl_for_tests(s, "sqlite");
+    return q ? q->db : NULL;
 }
 
-sink_status sink_sqlite_open(sink *s, const char *path)
+sink_status sink_sqlite_open(const char *path, const sink_backend **backend, void **impl,
+                             char *err, size_t errlen)
 {
     sqlite_sink *q = calloc(1, sizeof *q);
     if (!q || !(q->path = strdup(path))) {
         free(q);
-        return sink_fail(s, SINK_ERR_NOMEM, "out of memory");
+        snprintf(err, errlen, "out of memory");
+        return SINK_ERR_NOMEM;
     }
-    s->impl = q;
-    s->backend = &sqlite_backend;
     int rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (rc) return fail_sqlite(s, rc, "opening");
-    sqlite3_extended_result_codes(q->db, 1);
-    sqlite3_busy_timeout(q->db, 30000);
-    /* WAL: readers go on while newsmine writes; NORMAL: a crash (kill -9)
-     * never loses a committed batch, only a power cut might lose the last. */
-    sink_status st = exec(s, "PRAGMA journal_mode=WAL", "opening");
-    if (!st) st = exec(s, "PRAGMA synchronous=NORMAL", "opening");
-    if (!st) st = exec(s, "BEGIN IMMEDIATE", "creating the tables");
-    if (!st) st = exec(s, sink_schema_sqlite, "creating the tables");
-    if (!st) st = exec(s, "COMMIT", "creating the tables");
+    sink_status st = rc ? fail_sqlite(q, rc, "opening", err, errlen) : SINK_OK;
+    if (!st) {
+        sqlite3_extended_result_codes(q->db, 1);
+        sqlite3_busy_timeout(q->db, 30000);
+        /* WAL: readers go on while newsmine writes; NORMAL: a crash (kill -9)
+         * never loses a committed batch, only a power cut might lose the last.
+         * A page cache big enough for the indexes of a large load (64 MiB at
+         * most), and pages read through mmap rather than pread. */
+        st = exec(q, "PRAGMA journal_mode=WAL", "opening", err, errlen);
+        if (!st) st = exec(q, "PRAGMA synchronous=NORMAL", "opening", err, errlen);
+        if (!st) st = exec(q, "PRAGMA cache_size=-65536", "opening", err, errlen);
+        if (!st) st = exec(q, "PRAGMA mmap_size=268435456", "opening", err, errlen);
+        if (!st) st = exec(q, "BEGIN IMMEDIATE", "creating the tables", err, errlen);
+        if (!st) st = exec(q, sink_schema_sqlite, "creating the tables", err, errlen);
+        if (!st) st = exec(q, "COMMIT", "creating the tables", err, errlen);
+        if (st && q->db && !sqlite3_get_autocommit(q->db))
+            sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    if (!st) {
+        rc = sqlite3_prepare_v3(q->db, insert_doc_sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                &q->insert_doc, NULL);
+        if (!rc)
+            rc = sqlite3_prepare_v3(q->db, insert_entity_sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                    &q->insert_entity, NULL);
+        if (rc)
+            st = fail_sqlite(q, rc, "preparing statements (are the tables those of docs/schema-sqlite.sql?)",
+                             err, errlen);
+    }
     if (st) {
-        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite_close(q);
         return st;
     }
-    rc = sqlite3_prepare_v3(q->db, insert_doc_sql, -1, SQLITE_PREPARE_PERSISTENT, &q->insert_doc,
-                            NULL);
-    if (!rc)
-        rc = sqlite3_prepare_v3(q->db, insert_entity_sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                &q->insert_entity, NULL);
-    if (rc) return fail_sqlite(s, rc, "preparing statements (is the schema of docs/schema-sqlite.sql?)");
+    *backend = &sqlite_backend;
+    *impl = q;
     return SINK_OK;
 }

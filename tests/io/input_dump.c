@@ -46,7 +46,7 @@ static void collect(collected *c, const void *p, size_t n)
 static void print_content(collected *c)
 {
     printf("%zu\n", c->len);
-    fwrite(c->data, 1, c->len, stdout);
+    if (c->len) fwrite(c->data, 1, c->len, stdout);
     putchar('\n');
     c->len = 0;
 }

@@ -433,8 +433,12 @@ static void test_pg_refused_value(void)
     b.doc.meta = "{not json";
     b.doc.meta_len = 9;
     CHECK_INT(sink_write_document(s, &a.doc, a.ents, a.n), SINK_OK);
+    /* the batch is committed on the sink's thread: its error comes back
+     * from this call or, at the latest, from sink_flush */
     sink_status st = sink_write_document(s, &b.doc, b.ents, b.n);
+    if (!st) st = sink_flush(s);
     CHECK_INT(st, SINK_ERR_DATA);
+    CHECK_INT(sink_flush(s), SINK_ERR_DATA); /* and again: the sink stopped */
     CHECK(strstr(sink_error(s), "refused a value") != NULL);
     CHECK(strstr(sink_error(s), "json") != NULL);
     sink_abort(s);
