@@ -236,11 +236,7 @@ input_status input_open(const char *path, const input_options *opts, input **out
 #ifdef POSIX_FADV_SEQUENTIAL
         posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-    } else if (fstat(in->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        if (errlen) snprintf(err, errlen, "%s: cannot read: Is a directory", path);
-        input_close(in);
-        return INPUT_ERR_OPEN;
-    }
+    } /* a directory opens, and its first read says "read error: Is a directory" */
     /* the first bytes, enough to see a tar header's magic (pipes may give less at once) */
     while (in->len < SNIFF_BYTES) {
         ssize_t n = read_fd(in->fd, in->buf + in->len, in->cap - in->len);
