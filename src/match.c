@@ -54,14 +54,45 @@ void newsmine_matcher_set_stats(newsmine_matcher *m, newsmine_rule_stats *stats)
     m->stats = stats;
 }
 
+#ifdef NEWSMINE_CALLGRIND_RULES
+/* A build for `valgrind --tool=callgrind` (-DNEWSMINE_CALLGRIND_RULES):
+ * every rule's PCRE2 calls go through a function of its own, rule_NN, so
+ * that the instructions of the JIT code are counted per rule (rule NN is
+ * the NN-th rule loaded, modulo 128). */
+typedef int (*pcre2_call)(const pcre2_code *, PCRE2_SPTR, PCRE2_SIZE, PCRE2_SIZE, uint32_t,
+                          pcre2_match_data *, pcre2_match_context *);
+#define RULE_FN(n)                                                                                \
+    static __attribute__((noinline)) int rule_##n(const pcre2_code *c, PCRE2_SPTR t,            \
+                                                    PCRE2_SIZE l, PCRE2_SIZE s, uint32_t o,       \
+                                                    pcre2_match_data *md,                         \
+                                                    pcre2_match_context *mc)                      \
+    {                                                                                             \
+        return pcre2_match(c, t, l, s, o, md, mc);                                                \
+    }
+#define RULE_FN8(a) RULE_FN(a##0) RULE_FN(a##1) RULE_FN(a##2) RULE_FN(a##3) RULE_FN(a##4) \
+    RULE_FN(a##5) RULE_FN(a##6) RULE_FN(a##7)
+RULE_FN8(0) RULE_FN8(1) RULE_FN8(2) RULE_FN8(3) RULE_FN8(4) RULE_FN8(5) RULE_FN8(6) RULE_FN8(7)
+RULE_FN8(8) RULE_FN8(9) RULE_FN8(10) RULE_FN8(11) RULE_FN8(12) RULE_FN8(13) RULE_FN8(14)
+RULE_FN8(15)
+#define RULE_REF8(a) rule_##a##0, rule_##a##1, rule_##a##2, rule_##a##3, rule_##a##4, \
+    rule_##a##5, rule_##a##6, rule_##a##7
+static const pcre2_call rule_fns[128] = {
+    RULE_REF8(0),  RULE_REF8(1),  RULE_REF8(2),  RULE_REF8(3),  RULE_REF8(4),  RULE_REF8(5),
+    RULE_REF8(6),  RULE_REF8(7),  RULE_REF8(8),  RULE_REF8(9),  RULE_REF8(10), RULE_REF8(11),
+    RULE_REF8(12), RULE_REF8(13), RULE_REF8(14), RULE_REF8(15)};
+#define PCRE2_MATCH(i, ...) rule_fns[(i) % 128](__VA_ARGS__)
+#else
+#define PCRE2_MATCH(i, ...) pcre2_match(__VA_ARGS__)
+#endif
+
 /* pcre2_match, counted when profiling. */
 static int run_pcre2(newsmine_matcher *m, uint32_t rule_index, const char *text, size_t len,
                      size_t start)
 {
     const newsmine_rule *rule = &m->rules->rules[rule_index];
     if (!m->stats)
-        return pcre2_match(rule->code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK, m->md,
-                           m->mcontext);
+        return PCRE2_MATCH(rule_index, rule->code, (PCRE2_SPTR)text, len, start,
+                           PCRE2_NO_UTF_CHECK, m->md, m->mcontext);
     unsigned long long t0 = newsmine_now_ns();
     int rc = pcre2_match(rule->code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK, m->md,
                          m->mcontext);

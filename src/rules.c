@@ -647,20 +647,84 @@ static int by_length_desc(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* (?:longest|...|shortest) of a list's names. */
+/* The group of a name in a long alternation: what its first character can
+ * match. ASCII letters by case-folded letter (KELVIN SIGN and LONG S, which
+ * PCRE2 matches caselessly with k and s, go with them), other ASCII by
+ * itself, the rest of Unicode together; -1 for a name that starts with a
+ * separator. */
+static int first_char_group(const char *name)
+{
+    int32_t cp;
+    newsmine_utf8_decode((const unsigned char *)name, strlen(name), &cp);
+    if (cp < 128) {
+        if (cp == ' ' || cp == '-') return -1;
+        return (cp >= 'A' && cp <= 'Z') ? cp | 0x20 : cp;
+    }
+    if (cp == 0x212A) return 'k';
+    if (cp == 0x17F) return 's';
+    return 128;
+}
+
+enum { GROUPED_ALTERNATION_MIN = 16 };
+
+/* (?:longest|...|shortest) of a list's names. A long list is grouped by
+ * first character behind a lookahead, (?:(?=(?i:a))(?:a names)|(?=(?i:b))
+ * (?:b names)|...), so that an attempt tries the names of one group only
+ * instead of all of them. The groups are disjoint (no character can begin
+ * names of two groups) and keep the order of their names, so the first name
+ * that matches, and every match, are those of the flat alternation. */
 static newsmine_status list_alternation(const newsmine_list *list, newsmine_buffer *out)
 {
-    const char **names = malloc((list->row_count + 1) * sizeof *names);
-    if (!names) return NEWSMINE_ERR_NOMEM;
-    memcpy(names, list->names, list->row_count * sizeof *names);
-    qsort(names, list->row_count, sizeof *names, by_length_desc);
+    size_t n = list->row_count;
+    const char **names = malloc((n + 1) * sizeof *names);
+    int *group = malloc((n + 1) * sizeof *group);
+    unsigned char *done = calloc(n + 1, 1);
+    if (!names || !group || !done) {
+        free(names);
+        free(group);
+        free(done);
+        return NEWSMINE_ERR_NOMEM;
+    }
+    memcpy(names, list->names, n * sizeof *names);
+    qsort(names, n, sizeof *names, by_length_desc);
+    bool grouped = n >= GROUPED_ALTERNATION_MIN;
+    for (size_t i = 0; i < n; i++)
+        if ((group[i] = first_char_group(names[i])) < 0) grouped = false;
     newsmine_status st = newsmine_buffer_append(out, "(?:", 3);
-    for (size_t i = 0; !st && i < list->row_count; i++) {
-        if (i) st = newsmine_buffer_putc(out, '|');
-        if (!st) st = append_escaped_alternative(out, names[i], strlen(names[i]));
+    if (!grouped) {
+        for (size_t i = 0; !st && i < n; i++) {
+            if (i) st = newsmine_buffer_putc(out, '|');
+            if (!st) st = append_escaped_alternative(out, names[i], strlen(names[i]));
+        }
+    } else {
+        bool first_group = true;
+        for (size_t i = 0; !st && i < n; i++) {
+            if (done[i]) continue;
+            int g = group[i];
+            if (!first_group) st = newsmine_buffer_putc(out, '|');
+            first_group = false;
+            if (st) break;
+            if (g < 128 && ((g >= 'a' && g <= 'z')))
+                st = newsmine_buffer_printf(out, "(?=(?i:%c))(?:", g);
+            else if (g < 128)
+                st = newsmine_buffer_printf(out, "(?=\\x{%x})(?:", (unsigned)g);
+            else
+                st = newsmine_buffer_append(out, "(?=[^\\x00-\\x7f])(?:", 19);
+            bool first = true;
+            for (size_t k = i; !st && k < n; k++) {
+                if (done[k] || group[k] != g) continue;
+                done[k] = 1;
+                if (!first) st = newsmine_buffer_putc(out, '|');
+                first = false;
+                if (!st) st = append_escaped_alternative(out, names[k], strlen(names[k]));
+            }
+            if (!st) st = newsmine_buffer_putc(out, ')');
+        }
     }
     if (!st) st = newsmine_buffer_putc(out, ')');
     free(names);
+    free(group);
+    free(done);
     return st;
 }
 
