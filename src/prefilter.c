@@ -39,7 +39,7 @@ typedef struct charset {
     bool approx;        /* an item was over-approximated: no exact negation */
 } charset;
 
-enum { UNBOUNDED = UINT32_MAX };
+#define UNBOUNDED UINT32_MAX
 
 typedef struct node node;
 struct node {

@@ -41,7 +41,7 @@ typedef enum newsmine_pf_kind {
     NEWSMINE_PF_DIGIT
 } newsmine_pf_kind;
 
-enum { NEWSMINE_PF_UNBOUNDED = UINT32_MAX };
+#define NEWSMINE_PF_UNBOUNDED UINT32_MAX
 
 typedef struct newsmine_pf_unit {
     newsmine_pf_kind kind;
