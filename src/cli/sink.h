@@ -56,7 +56,8 @@ typedef struct sink_options {
     bool store_text;           /* documents.text holds the text (--store-text), else NULL */
     size_t batch_documents;    /* documents per transaction; 0 means 1000 */
     size_t batch_bytes;        /* or this many bytes of rows; 0 means 16 MiB */
-    double batch_seconds;      /* or a batch this old (a slow pipe); 0 means 2 s */
+    double batch_seconds;      /* or a batch this old, sent with the next document
+                                  (input trickling from a pipe); 0 means 2 s */
 } sink_options;
 
 /* Counts since sink_open: rows committed that were new, and rows already
