@@ -1,12 +1,25 @@
 /* newsmine, the command: a thin user of libnewsmine. Reads files or standard
- * input, runs the extraction on every document and writes JSON Lines. */
+ * input, runs the extraction on every document and writes JSON Lines.
+ *
+ * --threads N (N > 1): a reader thread parses the input into jobs (the
+ * documents and rejections of one chunk of input, in order), N workers
+ * extract and render them, each with its own extractor over the one shared
+ * rule set (the library's contract), and this thread writes the jobs in
+ * input order: every byte written, to standard output, standard error and
+ * the --reject file, is what one thread writes. The jobs live in a ring of
+ * a few slots per worker, so memory stays flat whatever the input's length. */
 #include "eval.h"
 #include "newsmine.h"
 #include "options.h"
+#include "outbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +28,8 @@
 #include <unistd.h>
 
 enum { READ_CHUNK = 256 * 1024, OUTPUT_FLUSH_AT = 64 * 1024 };
+
+typedef struct pipeline pipeline;
 
 typedef struct run_state {
     const cli_options *opts;
@@ -31,7 +46,18 @@ typedef struct run_state {
     unsigned long long entities[NEWSMINE_TYPE_COUNT];
     bool profile;
     unsigned long long emit_ns;
+    /* --threads: the pipeline, and what the reader thread alone changes */
+    pipeline *pl;
+    bool reader_fatal;
 } run_state;
+
+static unsigned long long elapsed_ns(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (unsigned long long)((t1.tv_sec - t0->tv_sec) * 1000000000ll +
+                                (t1.tv_nsec - t0->tv_nsec));
+}
 
 /* ----------------------------------------------------------------- output */
 
@@ -101,12 +127,7 @@ static int on_document(void *user, const newsmine_doc *doc)
         st->fatal = true;
         return 1;
     }
-    if (st->profile) {
-        struct timespec t1;
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        st->emit_ns += (unsigned long long)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
-                                            (t1.tv_nsec - t0.tv_nsec));
-    }
+    if (st->profile) st->emit_ns += elapsed_ns(&t0);
     st->emitted++;
     for (size_t i = 0; i < n; i++)
         st->entities[ents[i].type]++;
@@ -132,6 +153,525 @@ static int on_rejection(void *user, const newsmine_rejection *rej)
     return 0;
 }
 
+/* -------------------------------------------------------------- pipeline */
+
+/* One thing of the input, in order: a document, a rejection, or a message
+ * about a file (cannot open, read error). Strings are offsets into the
+ * job's store; results are ranges of the job's out and err. */
+typedef enum item_kind { ITEM_DOC, ITEM_REJECT, ITEM_MESSAGE } item_kind;
+
+enum { MSG_UNREADABLE = 1, MSG_FATAL = 2 };
+
+typedef struct item {
+    item_kind kind;
+    size_t id, text, text_len, meta, meta_len, date; /* date: SIZE_MAX when none */
+    size_t source, reason, raw, raw_len;              /* raw: SIZE_MAX when not kept */
+    unsigned long long line;
+    size_t repaired;
+    unsigned flags; /* ITEM_MESSAGE: MSG_* */
+    /* results (ITEM_DOC) */
+    size_t out_start, out_end, err_start, err_end;
+    bool failed; /* the chain stopped here (message in err) */
+    size_t nents;
+    unsigned long long entities[NEWSMINE_TYPE_COUNT];
+} item;
+
+typedef enum job_state { JOB_FREE, JOB_FILLING, JOB_QUEUED, JOB_WORKING, JOB_DONE } job_state;
+
+typedef struct job {
+    job_state state;
+    newsmine_buffer store; /* the strings of the items, NUL-terminated */
+    item *items;
+    size_t count, cap;
+    newsmine_buffer out, err;
+} job;
+
+/* A job is handed on after this many documents or bytes, or when the reader
+ * has used up a chunk of input (so that slow input is not held back). */
+enum { JOB_MAX_ITEMS = 64, JOB_MAX_BYTES = 1 << 20, JOBS_PER_WORKER = 4,
+       JOB_KEEP_BYTES = 4 << 20 };
+
+typedef struct worker {
+    pipeline *pl;
+    newsmine_extractor *ex;
+    pthread_t thread;
+    bool started;
+    unsigned long long emit_ns;
+} worker;
+
+struct pipeline {
+    run_state *st;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv, done_cv, free_cv;
+    job *jobs;
+    size_t njobs;
+    unsigned long long next_fill, next_work, next_write; /* job sequence numbers */
+    job *filling; /* the reader's job, not yet handed on */
+    bool reader_done;
+    atomic_bool stop; /* the writer stopped (closed pipe, error): everyone ends */
+    worker *workers;
+    int nworkers;
+    pthread_t reader;
+    bool reader_started;
+    char **files;
+    int file_count;
+};
+
+static job *job_at(pipeline *pl, unsigned long long seq)
+{
+    return &pl->jobs[seq % pl->njobs];
+}
+
+static bool pl_stopped(pipeline *pl)
+{
+    return atomic_load_explicit(&pl->stop, memory_order_relaxed);
+}
+
+static void pl_stop(pipeline *pl)
+{
+    pthread_mutex_lock(&pl->mu);
+    atomic_store(&pl->stop, true);
+    pthread_cond_broadcast(&pl->work_cv);
+    pthread_cond_broadcast(&pl->done_cv);
+    pthread_cond_broadcast(&pl->free_cv);
+    pthread_mutex_unlock(&pl->mu);
+}
+
+/* The reader's current job, waiting for a free slot; NULL when stopped. */
+static job *pl_filling(pipeline *pl)
+{
+    if (pl->filling) return pl->filling;
+    pthread_mutex_lock(&pl->mu);
+    job *j = job_at(pl, pl->next_fill);
+    while (j->state != JOB_FREE && !pl_stopped(pl))
+        pthread_cond_wait(&pl->free_cv, &pl->mu);
+    if (!pl_stopped(pl)) {
+        j->state = JOB_FILLING;
+        pl->filling = j;
+    }
+    pthread_mutex_unlock(&pl->mu);
+    if (pl->filling) {
+        j->store.len = j->out.len = j->err.len = 0;
+        j->count = 0;
+    }
+    return pl->filling;
+}
+
+/* Hands the reader's job to the workers. */
+static void pl_submit(pipeline *pl)
+{
+    if (!pl->filling) return;
+    pthread_mutex_lock(&pl->mu);
+    pl->filling->state = JOB_QUEUED;
+    pl->filling = NULL;
+    pl->next_fill++;
+    pthread_cond_signal(&pl->work_cv);
+    pthread_mutex_unlock(&pl->mu);
+}
+
+static item *pl_new_item(pipeline *pl, item_kind kind)
+{
+    job *j = pl_filling(pl);
+    if (!j) return NULL;
+    if (j->count == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : JOB_MAX_ITEMS;
+        item *p = realloc(j->items, cap * sizeof *p);
+        if (!p) return NULL;
+        j->items = p;
+        j->cap = cap;
+    }
+    item *it = &j->items[j->count++];
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->date = it->raw = SIZE_MAX;
+    return it;
+}
+
+/* Copies n bytes and a NUL into the job's store; the offset, or SIZE_MAX. */
+static size_t pl_store(job *j, const char *s, size_t n)
+{
+    size_t at = j->store.len;
+    if (!outbuf_reserve(&j->store, n + 1)) return SIZE_MAX;
+    if (n) memcpy(j->store.data + at, s, n);
+    j->store.data[at + n] = '\0';
+    j->store.len += n + 1;
+    return at;
+}
+
+static size_t pl_store_str(job *j, const char *s)
+{
+    return pl_store(j, s, strlen(s));
+}
+
+static void pl_item_done(pipeline *pl)
+{
+    job *j = pl->filling;
+    if (j && (j->count >= JOB_MAX_ITEMS || j->store.len >= JOB_MAX_BYTES)) pl_submit(pl);
+}
+
+static int pl_on_document(void *user, const newsmine_doc *doc)
+{
+    run_state *st = user;
+    pipeline *pl = st->pl;
+    if (pl_stopped(pl)) return 1;
+    item *it = pl_new_item(pl, ITEM_DOC);
+    if (!it) return 1;
+    job *j = pl->filling;
+    it->id = pl_store(j, doc->id, doc->id_len);
+    it->text = pl_store(j, doc->text, doc->text_len);
+    it->text_len = doc->text_len;
+    it->meta = pl_store(j, doc->meta, doc->meta_len);
+    it->meta_len = doc->meta_len;
+    if (doc->date) it->date = pl_store_str(j, doc->date);
+    it->line = doc->line;
+    it->repaired = doc->repaired;
+    if (it->id == SIZE_MAX || it->text == SIZE_MAX || it->meta == SIZE_MAX ||
+        (doc->date && it->date == SIZE_MAX)) {
+        j->count--;
+        st->reader_fatal = true;
+        return 1;
+    }
+    pl_item_done(pl);
+    return 0;
+}
+
+static int pl_on_rejection(void *user, const newsmine_rejection *rej)
+{
+    run_state *st = user;
+    pipeline *pl = st->pl;
+    if (pl_stopped(pl)) return 1;
+    item *it = pl_new_item(pl, ITEM_REJECT);
+    if (!it) return 1;
+    job *j = pl->filling;
+    it->source = pl_store_str(j, rej->source);
+    it->reason = pl_store_str(j, rej->reason);
+    it->line = rej->line;
+    if (rej->raw) {
+        it->raw = pl_store(j, rej->raw, rej->raw_len);
+        it->raw_len = rej->raw_len;
+    }
+    if (it->source == SIZE_MAX || it->reason == SIZE_MAX || (rej->raw && it->raw == SIZE_MAX)) {
+        j->count--;
+        st->reader_fatal = true;
+        return 1;
+    }
+    pl_item_done(pl);
+    return 0;
+}
+
+/* A problem with an input file: printed now by one thread, or by the
+ * writer in its place among the documents. */
+static void input_problem(run_state *st, unsigned flags, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void input_problem(run_state *st, unsigned flags, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (flags & MSG_FATAL) st->reader_fatal = true;
+    if (!st->pl) {
+        fprintf(stderr, "%s\n", msg);
+        if (flags & MSG_UNREADABLE) st->unreadable++;
+        if (flags & MSG_FATAL) st->fatal = true;
+        return;
+    }
+    item *it = pl_new_item(st->pl, ITEM_MESSAGE);
+    if (!it) return;
+    it->reason = pl_store_str(st->pl->filling, msg);
+    it->flags = flags;
+    if (it->reason == SIZE_MAX) st->pl->filling->count--;
+}
+
+/* ---------------------------------------------------------------- workers */
+
+static void buf_printf(newsmine_buffer *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void buf_printf(newsmine_buffer *b, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n > 0) outbuf_append(b, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+}
+
+static void work_item(worker *w, job *j, item *it)
+{
+    run_state *st = w->pl->st;
+    const cli_options *o = st->opts;
+    const char *s = j->store.data;
+    newsmine_doc doc = {s + it->id, strlen(s + it->id), s + it->text, it->text_len,
+                        s + it->meta, it->meta_len, it->date == SIZE_MAX ? NULL : s + it->date,
+                        it->line, it->repaired};
+    it->out_start = it->out_end = j->out.len;
+    it->err_start = j->err.len;
+    newsmine_extract_options xo = {o->types, doc.date};
+    const newsmine_entity *ents;
+    size_t n;
+    newsmine_error err;
+    if (newsmine_extract(w->ex, doc.text, doc.text_len, &xo, &ents, &n, &err)) {
+        buf_printf(&j->err, "newsmine: %s: %s\n", doc.id, err.message);
+        it->failed = true;
+    } else {
+        const char *rule;
+        if (newsmine_extractor_limit_hits(w->ex, &rule) && !o->quiet)
+            buf_printf(&j->err,
+                                   "newsmine: warning: %s: rule %s reached the PCRE2 match limit; "
+                                   "its matches in this document were dropped, the other rules' "
+                                   "kept\n",
+                                   doc.id, rule);
+        newsmine_emit_options eo = {o->emit, o->store_text};
+        struct timespec t0;
+        if (st->profile) clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (newsmine_emit(&doc, ents, n, &eo, &j->out)) {
+            buf_printf(&j->err, "newsmine: %s: out of memory while writing records\n",
+                                   doc.id);
+            it->failed = true;
+        }
+        if (st->profile) w->emit_ns += elapsed_ns(&t0);
+        it->nents = n;
+        for (size_t i = 0; i < n; i++)
+            it->entities[ents[i].type]++;
+    }
+    it->out_end = j->out.len;
+    it->err_end = j->err.len;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    pipeline *pl = w->pl;
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        job *j;
+        while (!pl_stopped(pl) && (j = job_at(pl, pl->next_work))->state != JOB_QUEUED &&
+               !(pl->reader_done && pl->next_work == pl->next_fill))
+            pthread_cond_wait(&pl->work_cv, &pl->mu);
+        if (pl_stopped(pl) || pl->next_work == pl->next_fill) {
+            pthread_mutex_unlock(&pl->mu);
+            return NULL;
+        }
+        j = job_at(pl, pl->next_work++);
+        j->state = JOB_WORKING;
+        pthread_mutex_unlock(&pl->mu);
+        for (size_t i = 0; i < j->count && !pl_stopped(pl); i++)
+            if (j->items[i].kind == ITEM_DOC) {
+                work_item(w, j, &j->items[i]);
+                if (j->items[i].failed) break; /* one thread stops here too */
+            }
+        pthread_mutex_lock(&pl->mu);
+        j->state = JOB_DONE;
+        pthread_cond_broadcast(&pl->done_cv);
+        pthread_mutex_unlock(&pl->mu);
+    }
+}
+
+/* ----------------------------------------------------------------- writer */
+
+static bool write_records(run_state *st, const char *p, size_t n)
+{
+    if (st->opts->unbuffered && st->opts->emit == NEWSMINE_EMIT_ENTITIES) {
+        /* flushed after every record, as one thread does */
+        while (n) {
+            const char *nl = memchr(p, '\n', n);
+            size_t k = nl ? (size_t)(nl - p) + 1 : n;
+            if (!outbuf_append(&st->out, p, k) || !flush_output(st)) return false;
+            p += k;
+            n -= k;
+        }
+        return true;
+    }
+    if (n && !outbuf_append(&st->out, p, n)) {
+        fprintf(stderr, "newsmine: out of memory while writing records\n");
+        st->fatal = true;
+        return false;
+    }
+    bool flush = st->flush_per_document || st->opts->unbuffered || st->out.len >= OUTPUT_FLUSH_AT;
+    return !flush || flush_output(st);
+}
+
+/* Writes one job's items in order; false when the run stops here. */
+static bool write_job(run_state *st, job *j)
+{
+    for (size_t i = 0; i < j->count; i++) {
+        item *it = &j->items[i];
+        const char *s = j->store.data;
+        if (it->kind == ITEM_MESSAGE) {
+            fprintf(stderr, "%s\n", s + it->reason);
+            if (it->flags & MSG_UNREADABLE) st->unreadable++;
+            if (it->flags & MSG_FATAL) {
+                st->fatal = true;
+                return false;
+            }
+            continue;
+        }
+        if (it->kind == ITEM_REJECT) {
+            st->rejected++;
+            fprintf(stderr, "newsmine: %s:%llu: %s (document skipped)\n", s + it->source, it->line,
+                    s + it->reason);
+            if (st->reject_file && it->raw != SIZE_MAX &&
+                (fwrite(s + it->raw, 1, it->raw_len, st->reject_file) != it->raw_len ||
+                 fputc('\n', st->reject_file) == EOF)) {
+                fprintf(stderr, "newsmine: %s: cannot write rejected input: %s\n",
+                        st->opts->reject_path, strerror(errno));
+                st->output_failed = true;
+                return false;
+            }
+            continue;
+        }
+        st->read++;
+        st->repaired += it->repaired > 0;
+        if (it->err_end > it->err_start)
+            fwrite(j->err.data + it->err_start, 1, it->err_end - it->err_start, stderr);
+        if (it->failed) {
+            st->fatal = true;
+            return false;
+        }
+        if (!write_records(st, j->out.data + it->out_start, it->out_end - it->out_start))
+            return false;
+        st->emitted++;
+        for (int t = 0; t < NEWSMINE_TYPE_COUNT; t++)
+            st->entities[t] += it->entities[t];
+        if (st->output_closed || st->output_failed) return false;
+    }
+    return true;
+}
+
+static void shrink(newsmine_buffer *b)
+{
+    if (b->cap > JOB_KEEP_BYTES) newsmine_buffer_free(b);
+}
+
+static void process_input(run_state *st, const char *name);
+
+static bool reader_should_stop(run_state *st)
+{
+    if (st->pl) return st->reader_fatal || pl_stopped(st->pl);
+    return st->fatal || st->output_closed || st->output_failed;
+}
+
+static void *reader_main(void *arg)
+{
+    pipeline *pl = arg;
+    run_state *st = pl->st;
+    for (int i = 0; i < pl->file_count && !reader_should_stop(st); i++)
+        process_input(st, pl->files[i]);
+    pl_submit(pl);
+    pthread_mutex_lock(&pl->mu);
+    pl->reader_done = true;
+    pthread_cond_broadcast(&pl->work_cv);
+    pthread_cond_broadcast(&pl->done_cv);
+    pthread_mutex_unlock(&pl->mu);
+    return NULL;
+}
+
+static void pipeline_free(pipeline *pl)
+{
+    for (size_t i = 0; i < pl->njobs; i++) {
+        newsmine_buffer_free(&pl->jobs[i].store);
+        newsmine_buffer_free(&pl->jobs[i].out);
+        newsmine_buffer_free(&pl->jobs[i].err);
+        free(pl->jobs[i].items);
+    }
+    free(pl->jobs);
+    for (int w = 0; w < pl->nworkers; w++)
+        newsmine_extractor_free(pl->workers[w].ex);
+    free(pl->workers);
+    pthread_mutex_destroy(&pl->mu);
+    pthread_cond_destroy(&pl->work_cv);
+    pthread_cond_destroy(&pl->done_cv);
+    pthread_cond_destroy(&pl->free_cv);
+}
+
+/* Runs the files through the reader thread, nthreads workers and this
+ * thread as the writer. Returns false when the threads could not start
+ * (st->fatal set, message printed). */
+static bool run_threads(run_state *st, const newsmine_rules *rules, int nthreads, char **files,
+                        int count, newsmine_extractor ***extractors, int *nex)
+{
+    static pipeline pl_storage;
+    pipeline *pl = &pl_storage;
+    memset(pl, 0, sizeof *pl);
+    pl->st = st;
+    pl->files = files;
+    pl->file_count = count;
+    pl->nworkers = nthreads;
+    pl->njobs = (size_t)nthreads * JOBS_PER_WORKER + 2;
+    atomic_init(&pl->stop, false);
+    pthread_mutex_init(&pl->mu, NULL);
+    pthread_cond_init(&pl->work_cv, NULL);
+    pthread_cond_init(&pl->done_cv, NULL);
+    pthread_cond_init(&pl->free_cv, NULL);
+    pl->jobs = calloc(pl->njobs, sizeof *pl->jobs);
+    pl->workers = calloc((size_t)nthreads, sizeof *pl->workers);
+    bool ok = pl->jobs && pl->workers;
+    newsmine_error err;
+    for (int w = 0; ok && w < nthreads; w++) {
+        pl->workers[w].pl = pl;
+        if (newsmine_extractor_new(rules, &pl->workers[w].ex, &err)) {
+            fprintf(stderr, "newsmine: %s\n", err.message);
+            ok = false;
+        } else if (st->profile) {
+            newsmine_extractor_profile_enable(pl->workers[w].ex, 1);
+        }
+    }
+    st->pl = pl;
+    for (int w = 0; ok && w < nthreads; w++)
+        ok = (pl->workers[w].started =
+                  pthread_create(&pl->workers[w].thread, NULL, worker_main, &pl->workers[w]) == 0);
+    if (ok) ok = (pl->reader_started = pthread_create(&pl->reader, NULL, reader_main, pl) == 0);
+    if (!ok) {
+        fprintf(stderr, "newsmine: cannot start %d threads\n", nthreads);
+        st->fatal = true;
+        pl_stop(pl);
+    }
+    /* the writer */
+    while (ok) {
+        pthread_mutex_lock(&pl->mu);
+        job *j;
+        while ((j = job_at(pl, pl->next_write))->state != JOB_DONE &&
+               !(pl->reader_done && pl->next_write == pl->next_fill))
+            pthread_cond_wait(&pl->done_cv, &pl->mu);
+        bool finished = j->state != JOB_DONE;
+        pthread_mutex_unlock(&pl->mu);
+        if (finished) break;
+        bool go_on = write_job(st, j);
+        shrink(&j->store);
+        shrink(&j->out);
+        shrink(&j->err);
+        pthread_mutex_lock(&pl->mu);
+        j->state = JOB_FREE;
+        pl->next_write++;
+        pthread_cond_broadcast(&pl->free_cv);
+        pthread_mutex_unlock(&pl->mu);
+        if (!go_on) {
+            pl_stop(pl);
+            break;
+        }
+    }
+    if (pl->reader_started) pthread_join(pl->reader, NULL);
+    for (int w = 0; w < nthreads; w++)
+        if (pl->workers[w].started) pthread_join(pl->workers[w].thread, NULL);
+    if (!ok && !st->fatal) st->fatal = true;
+    for (int w = 0; w < nthreads; w++)
+        st->emit_ns += pl->workers[w].emit_ns;
+    /* the extractors go to the caller for the profile; the rest is freed */
+    newsmine_extractor **ex = calloc((size_t)nthreads, sizeof *ex);
+    for (int w = 0; ex && w < nthreads; w++) {
+        ex[w] = pl->workers[w].ex;
+        pl->workers[w].ex = NULL;
+    }
+    *extractors = ex;
+    *nex = ex ? nthreads : 0;
+    pipeline_free(pl);
+    st->pl = NULL;
+    return ok;
+}
+
 /* --------------------------------------------------------------- inputs */
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -148,13 +688,24 @@ static newsmine_input_format format_for(const cli_options *o, const char *name, 
     return NEWSMINE_INPUT_TEXT;
 }
 
+/* Waits until fd has input or the pipeline stopped (standard input may be a
+ * pipe that never ends): false when stopped. */
+static bool wait_readable(run_state *st, int fd)
+{
+    for (;;) {
+        if (pl_stopped(st->pl)) return false;
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = poll(&p, 1, 100);
+        if (r != 0) return true; /* ready, or an error that read() reports */
+    }
+}
+
 static void process_input(run_state *st, const char *name)
 {
     bool is_stdin = strcmp(name, "-") == 0;
     int fd = is_stdin ? STDIN_FILENO : open(name, O_RDONLY);
     if (fd < 0) {
-        fprintf(stderr, "newsmine: %s: cannot open: %s\n", name, strerror(errno));
-        st->unreadable++;
+        input_problem(st, MSG_UNREADABLE, "newsmine: %s: cannot open: %s", name, strerror(errno));
         return;
     }
     newsmine_reader_options ro = {format_for(st->opts, name, is_stdin),
@@ -166,20 +717,24 @@ static void process_input(run_state *st, const char *name)
                                   st->opts->max_doc_bytes};
     newsmine_reader *reader;
     newsmine_error err;
-    if (newsmine_reader_new(&ro, on_document, on_rejection, st, &reader, &err)) {
-        fprintf(stderr, "newsmine: %s\n", err.message);
-        st->fatal = true;
+    if (newsmine_reader_new(&ro, st->pl ? pl_on_document : on_document,
+                            st->pl ? pl_on_rejection : on_rejection, st, &reader, &err)) {
+        input_problem(st, MSG_FATAL, "newsmine: %s", err.message);
         if (!is_stdin) close(fd);
         return;
     }
     char *chunk = malloc(READ_CHUNK);
     newsmine_status rs = chunk ? NEWSMINE_OK : NEWSMINE_ERR_NOMEM;
     for (ssize_t n; !rs;) {
+        if (st->pl) {
+            pl_submit(st->pl); /* what this chunk gave goes on before the next wait */
+            if (!wait_readable(st, fd)) break;
+        }
         n = read(fd, chunk, READ_CHUNK);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            fprintf(stderr, "newsmine: %s: read error: %s\n", name, strerror(errno));
-            st->unreadable++;
+            input_problem(st, MSG_UNREADABLE, "newsmine: %s: read error: %s", name,
+                          strerror(errno));
             break;
         }
         if (n == 0) {
@@ -192,8 +747,7 @@ static void process_input(run_state *st, const char *name)
     if (rs && rs != NEWSMINE_ERR_STOP) {
         char msg[1024];
         newsmine_error_format(&err, msg, sizeof msg);
-        fprintf(stderr, "newsmine: %s\n", msg);
-        st->fatal = true;
+        input_problem(st, MSG_FATAL, "newsmine: %s", msg);
     }
     free(chunk);
     newsmine_reader_free(reader);
@@ -306,15 +860,25 @@ static int run(const cli_options *o)
     static char *stdin_only[] = {"-"};
     char **files = o->file_count ? o->files : stdin_only;
     int count = o->file_count ? o->file_count : 1;
-    for (int i = 0; i < count && !st.fatal && !st.output_closed && !st.output_failed; i++)
-        process_input(&st, files[i]);
+    newsmine_extractor **workers = NULL;
+    int nworkers = 0;
+    if (o->threads > 1) {
+        run_threads(&st, rules, o->threads, files, count, &workers, &nworkers);
+    } else {
+        for (int i = 0; i < count && !reader_should_stop(&st); i++)
+            process_input(&st, files[i]);
+    }
     if (!st.output_closed && !st.output_failed) flush_output(&st);
     if (st.reject_file && fclose(st.reject_file) != 0) {
         fprintf(stderr, "newsmine: %s: %s\n", o->reject_path, strerror(errno));
         st.output_failed = true;
     }
     if (o->stats) print_stats(&st);
-    if (st.profile) print_profile(&st.ex, 1, st.emit_ns);
+    if (st.profile && nworkers) print_profile(workers, (size_t)nworkers, st.emit_ns);
+    else if (st.profile) print_profile(&st.ex, 1, st.emit_ns);
+    for (int w = 0; w < nworkers; w++)
+        newsmine_extractor_free(workers[w]);
+    free(workers);
     newsmine_buffer_free(&st.out);
     newsmine_extractor_free(st.ex);
     newsmine_rules_free(rules);

@@ -44,6 +44,10 @@ static const char usage_text[] =
     "                        read, emitted, repaired and rejected, bytes, entities per type\n"
     "      --reject FILE     write every rejected input line there, verbatim, ready to be\n"
     "                        fixed and fed again (lines over --max-doc-bytes are not kept)\n"
+    "Processing:\n"
+    "  -j, --threads N       documents processed at a time, by N threads (default: the\n"
+    "                        number of cores); the output is the same, in input order,\n"
+    "                        whatever N\n"
     "Rules:\n"
     "  -r, --rules DIR       rule directory (default: $NEWSMINE_RULES, else the rules\n"
     "                        installed with newsmine, else those of its source tree)\n"
@@ -64,6 +68,8 @@ static const char usage_text[] =
     "  3  the rules could not be loaded (the error names FILE:LINE:COL)\n"
     "  4  output could not be written (disk full, I/O error)\n"
     "  5  out of memory or internal error\n";
+
+enum { MAX_THREADS = 256 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -139,6 +145,14 @@ static int parse_value_option(cli_options *o, const char *name, const char *v)
     else if (strcmp(name, "--date-field") == 0) o->date_field = v;
     else if (strcmp(name, "--rules") == 0) o->rules_dir = v;
     else if (strcmp(name, "--reject") == 0) o->reject_path = v;
+    else if (strcmp(name, "--threads") == 0) {
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (end == v || *end || errno || n < 1 || n > MAX_THREADS)
+            return usage_error("--threads takes a number from 1 to %d, not \"%s\"", MAX_THREADS, v);
+        o->threads = (int)n;
+    }
     return EXIT_OK;
 }
 
@@ -150,12 +164,20 @@ static const value_option value_options[] = {
     {"-i", "--input"},       {"-e", "--encoding"},      {NULL, "--id-field"},
     {NULL, "--text-field"},  {NULL, "--date-field"},    {NULL, "--emit"},
     {"-t", "--types"},       {"-r", "--rules"},         {NULL, "--max-doc-bytes"},
-    {NULL, "--reject"},
+    {NULL, "--reject"},      {"-j", "--threads"},
 };
+
+/* The cores this process may run on. */
+static int default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
 
 int cli_parse_options(int argc, char **argv, cli_options *o, bool *done)
 {
     memset(o, 0, sizeof *o);
+    o->threads = default_threads();
     *done = false;
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
     if (!o->files) return EXIT_INTERNAL;

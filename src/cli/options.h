@@ -32,6 +32,7 @@ typedef struct cli_options {
     bool quiet;
     bool stats;              /* --stats: counts on stderr at the end */
     const char *reject_path; /* --reject FILE: rejected input, verbatim */
+    int threads;             /* --threads N: documents in parallel (default: the cores) */
     char **files;
     int file_count;
 } cli_options;
