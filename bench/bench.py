@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Throughput of newsmine on a corpus, next to baselines measured in the same run.
+
+Run through bench/run.sh, which builds the Release binary first:
+
+    sh bench/run.sh /path/to/news.jsonl [--runs 5] [--big] [--quick]
+
+Every figure is the median of --runs runs (wall time; input bytes / wall time
+for MB/s); peak RSS is the largest of the runs. The corpus is read where it
+lies and never copied into the repository. docs/performance.md says how to
+read the table.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+COUNT_REGEX = r"\b[0-9][0-9,]* (soldiers|troops|people|civilians|officers|police)\b"
+
+
+def run_once(cmd, stdin=None, stdout=subprocess.DEVNULL):
+    """Wall seconds, peak RSS (KiB), stderr text of one run."""
+    err = tempfile.TemporaryFile()
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=err)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    err.seek(0)
+    text = err.read().decode("utf-8", "replace")
+    if p.returncode not in (0, 1):
+        sys.exit("bench: %s failed (status %d): %s" % (" ".join(cmd), p.returncode, text[-500:]))
+    return wall, usage.ru_maxrss, text
+
+
+def measure(cmd, runs):
+    walls, rss, text = [], 0, ""
+    for _ in range(runs):
+        w, r, text = run_once(cmd)
+        walls.append(w)
+        rss = max(rss, r)
+    return statistics.median(walls), walls, rss, text
+
+
+def stats_of(stderr_text):
+    for line in reversed(stderr_text.splitlines()):
+        if line.startswith("{") and '"documents"' in line:
+            return json.loads(line)
+    return None
+
+
+def rules_variant(src, dest, cities=None, extra_rule=None):
+    """A copy of the rules with the cities gazetteer cut to `cities` names,
+    or with one more rule file."""
+    shutil.copytree(src, dest)
+    if cities is not None:
+        path = os.path.join(dest, "en", "places-cities.tsv")
+        lines = open(path, encoding="utf-8").read().splitlines()
+        head = [l for l in lines if l.startswith("#") or l.startswith("name\t")]
+        rows = [l for l in lines if not (l.startswith("#") or l.startswith("name\t"))]
+        if len(rows) < cities:
+            sys.exit("bench: only %d cities to choose from" % len(rows))
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(head + rows[:cities]) + "\n")
+    if extra_rule:
+        with open(os.path.join(dest, "en", "zz-bench.rules"), "w", encoding="utf-8") as f:
+            f.write(extra_rule)
+    return dest
+
+
+def machine():
+    model = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return "%s, %d cores, load average %s" % (model, os.cpu_count(),
+                                              " ".join(open("/proc/loadavg").read().split()[:3]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("corpus")
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build-bench", "newsmine"))
+    ap.add_argument("--scan", default=os.path.join(ROOT, "build-bench", "pcre2scan"))
+    ap.add_argument("--rules", default=os.path.join(ROOT, "rules"))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--big", action="store_true", help="also ~1 GB of input (the corpus repeated, through a pipe)")
+    ap.add_argument("--quick", action="store_true", help="skip the gazetteer and rule-cost variants")
+    a = ap.parse_args()
+
+    size = os.path.getsize(a.corpus)
+    mb = size / 1e6
+    rows = []
+
+    def row(name, wall, walls, rss=None, docs=None, ents=None, note=""):
+        rows.append((name, wall, walls, rss, docs, ents, note))
+
+    print("newsmine bench: %s (%.1f MB), %d runs each, median wall time" % (a.corpus, mb, a.runs))
+    print("machine: %s" % machine())
+    sys.stdout.flush()
+
+    # baselines
+    w, ws, r, _ = measure(["cat", a.corpus], a.runs)
+    row("cat", w, ws, r)
+    rg = shutil.which("rg")
+    if rg:
+        w, ws, r, _ = measure([rg, "-c", COUNT_REGEX, a.corpus], a.runs)
+        row("ripgrep -c (count regex)", w, ws, r)
+    else:
+        rows.append(("ripgrep: not installed (apt-get install ripgrep)", None, [], None, None, None, ""))
+    table = os.path.join(a.rules, "en", "places-countries.tsv")
+    w, ws, r, _ = measure([a.scan, table, a.corpus, "200"], a.runs)
+    row("pcre2-jit, 200 country names", w, ws, r)
+
+    # newsmine, all rules
+    base = [a.bin, "--rules", a.rules, "--stats", "--quiet"]
+    one = None
+    for n in sorted({1, a.threads}):
+        w, ws, r, err = measure(base + ["--threads", str(n), a.corpus], a.runs)
+        s = stats_of(err) or {}
+        ents = sum(s.get("entities", {}).values())
+        row("newsmine --threads %d" % n, w, ws, r, s.get("documents"), ents)
+        if n == 1:
+            one = w
+        else:
+            rows[-1] = rows[-1][:6] + ("%.2fx one thread" % (one / w),)
+
+    # start-up: load and compile every rule
+    w, ws, r, _ = measure([a.bin, "--check-rules", a.rules], a.runs)
+    startup = w
+
+    variants = []
+    if not a.quick:
+        tmp = tempfile.mkdtemp(prefix="newsmine-bench-")
+        try:
+            small = rules_variant(a.rules, os.path.join(tmp, "cities300"), cities=300)
+            large = rules_variant(a.rules, os.path.join(tmp, "cities30000"), cities=30000)
+            rare = rules_variant(a.rules, os.path.join(tmp, "rare-rule"), extra_rule=(
+                "rule bench_rare\n  type org\n  trigger Zeppelinwerk\n"
+                "  pattern Zeppelinwerk \\s+ [A-Z]\\w+\nend\n"))
+            every = rules_variant(a.rules, os.path.join(tmp, "any-rule"), extra_rule=(
+                "rule bench_any\n  type org\n  trigger %any\n"
+                "  pattern (?i:zeppelin) \\w* \\s+ [A-Z]\\w+\nend\n"))
+            for name, d in (("cities gazetteer 300 names", small), ("cities gazetteer 30,000 names", large),
+                            ("+1 rule on a rare word", rare), ("+1 rule on every token", every)):
+                w, ws, r, _ = measure([a.bin, "--rules", d, "--quiet", "--threads", "1", a.corpus], a.runs)
+                variants.append((name, w, ws, r))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    big = None
+    if a.big:
+        copies = max(1, int(1e9 // size) + 1)
+        feeder = subprocess.Popen(["sh", "-c", 'i=0; while [ $i -lt %d ]; do cat "$0"; i=$((i+1)); done' % copies,
+                                   a.corpus], stdout=subprocess.PIPE)
+        w, r, err = run_once(base + ["--threads", str(a.threads), "--input", "jsonl", "-"], stdin=feeder.stdout)
+        feeder.stdout.close()
+        feeder.wait()
+        big = (copies * size, w, r)
+
+    # the table
+    print()
+    print("%-34s %9s %9s %10s %12s %9s  %s" % ("", "seconds", "MB/s", "docs/s", "entities/s", "peak MiB", ""))
+    for name, wall, walls, rss, docs, ents, note in rows:
+        if wall is None:
+            print(name)
+            continue
+        print("%-34s %9.3f %9.1f %10s %12s %9s  %s" % (
+            name, wall, mb / wall,
+            "%.0f" % (docs / wall) if docs else "", "%.0f" % (ents / wall) if ents else "",
+            "%.1f" % (rss / 1024) if rss else "", note))
+    print()
+    print("start-up (--check-rules: load and compile every rule): %.1f ms" % (startup * 1000))
+    if variants:
+        ref = {name: w for name, w, _, _ in variants}
+        for name, w, _, r in variants:
+            print("%-34s %9.3f s %9.1f MB/s  peak %.1f MiB" % (name, w, mb / w, r / 1024))
+        print("gazetteer 30,000 / 300 names: %.2fx time" % (ref["cities gazetteer 30,000 names"] /
+                                                          ref["cities gazetteer 300 names"]))
+        print("+1 rule on a rare word: %.2fx, +1 rule on every token: %.2fx the time of all rules (--threads 1)"
+              % (ref["+1 rule on a rare word"] / one, ref["+1 rule on every token"] / one))
+    if big:
+        n, w, r = big
+        print("%.2f GB through a pipe, --threads %d: %.1f s, %.1f MB/s, peak RSS %.1f MiB"
+              % (n / 1e9, a.threads, w, n / 1e6 / w, r / 1024))
+    print("machine after: %s" % machine())
+
+
+if __name__ == "__main__":
+    main()
