@@ -6,16 +6,7 @@
 /* FNV-1a with a final avalanche: short keys (words) dominate. */
 uint64_t newsmine_hash_bytes(const void *data, size_t n)
 {
-    const unsigned char *p = data;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
+    return newsmine_hash_final(newsmine_hash_more(newsmine_hash_start(), data, n));
 }
 
 static newsmine_status grow(newsmine_hash *h)
@@ -69,6 +60,20 @@ uint32_t newsmine_hash_get_hashed(const newsmine_hash *h, const char *key, size_
         const newsmine_hash_slot *s = &h->slots[i];
         if (!s->key) return UINT32_MAX;
         if (s->hash == hash && s->key_len == n && memcmp(s->key, key, n) == 0) return s->value;
+    }
+}
+
+int newsmine_hash_set(newsmine_hash *h, const char *key, size_t n, uint32_t value)
+{
+    if (!h->slots) return 0;
+    uint64_t hash = newsmine_hash_bytes(key, n);
+    for (size_t i = hash & h->mask;; i = (i + 1) & h->mask) {
+        newsmine_hash_slot *s = &h->slots[i];
+        if (!s->key) return 0;
+        if (s->hash == hash && s->key_len == n && memcmp(s->key, key, n) == 0) {
+            s->value = value;
+            return 1;
+        }
     }
 }
 

@@ -24,11 +24,43 @@ typedef struct newsmine_hash {
 
 uint64_t newsmine_hash_bytes(const void *data, size_t n);
 
+/* newsmine_hash_bytes in steps, for keys built a piece at a time:
+ * newsmine_hash_final(newsmine_hash_more(newsmine_hash_start(), k, n)) is
+ * newsmine_hash_bytes(k, n), and more() may be called for each piece. */
+static inline uint64_t newsmine_hash_start(void)
+{
+    return 0xcbf29ce484222325ull;
+}
+
+static inline uint64_t newsmine_hash_byte(uint64_t h, unsigned char c)
+{
+    return (h ^ c) * 0x100000001b3ull;
+}
+
+static inline uint64_t newsmine_hash_more(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = newsmine_hash_byte(h, p[i]);
+    return h;
+}
+
+static inline uint64_t newsmine_hash_final(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
 /* Inserts key -> value or, when key is there, finds it. *value_inout holds
  * the value to insert and receives the stored one; *inserted says which
  * happened. Keys live in arena. */
 newsmine_status newsmine_hash_put(newsmine_hash *h, newsmine_arena *arena, const char *key,
                                   size_t n, uint32_t *value_inout, int *inserted);
+
+/* Replaces the value stored for key; false when key is not there. */
+int newsmine_hash_set(newsmine_hash *h, const char *key, size_t n, uint32_t value);
 
 /* The value stored for key, or UINT32_MAX. */
 uint32_t newsmine_hash_get(const newsmine_hash *h, const char *key, size_t n);

@@ -6,6 +6,13 @@
 #include <string.h>
 #include <time.h>
 
+/* A window whose folded text is a whole name: its length in tokens, the
+ * lengths of its joined and folded texts, the folded text's hash. */
+typedef struct gaz_whole {
+    size_t k, n, fn;
+    uint64_t fhash;
+} gaz_whole;
+
 typedef struct pf_clause_state {
     uint32_t *lo, *hi;
     uint32_t n, cap, cursor;
@@ -21,6 +28,11 @@ struct newsmine_matcher {
     size_t key_cap;
     char *joined;
     size_t joined_cap;
+    struct gaz_whole *whole; /* gazetteer windows, one per length */
+    /* per document: every token's folded text (newsmine_fold) in fold */
+    char *fold;
+    size_t fold_cap;
+    uint32_t *tok_fold_off, *tok_fold_len;
     /* per call */
     newsmine_arena *arena;
     newsmine_candidate *cands;
@@ -116,11 +128,17 @@ newsmine_status newsmine_matcher_new(const newsmine_rules *rules, newsmine_match
     m->mcontext = pcre2_match_context_create(NULL);
     m->jit_stack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     m->last_start = calloc(rules->rule_count + 1, sizeof *m->last_start);
+    uint32_t max_gaz = 1;
+    for (size_t i = 0; i < rules->words.count; i++)
+        if (rules->word_entries[i].gaz_max_tokens > max_gaz)
+            max_gaz = rules->word_entries[i].gaz_max_tokens;
+    m->whole = malloc((max_gaz + 1) * sizeof *m->whole);
     m->pf = calloc(rules->pf_clause_count + 1, sizeof *m->pf);
     m->rule_live = calloc(rules->rule_count + 1, 1);
     for (int c = 0; c < 3; c++)
         m->live_class[c] = malloc((rules->rule_count + 1) * sizeof *m->live_class[c]);
     if (!m->md || !m->mcontext || !m->jit_stack || !m->last_start || !m->pf || !m->rule_live ||
+        !m->whole ||
         !m->live_class[0] || !m->live_class[1] || !m->live_class[2]) {
         newsmine_matcher_free(m);
         return NEWSMINE_ERR_NOMEM;
@@ -150,6 +168,8 @@ void newsmine_matcher_free(newsmine_matcher *m)
         free(m->live_class[c]);
     free(m->key);
     free(m->joined);
+    free(m->whole);
+    free(m->fold);
     free(m);
 }
 
@@ -424,14 +444,15 @@ typedef struct gaz_window {
     bool upper;
 } gaz_window;
 
+
 static void add_gaz_chain(newsmine_matcher *m, const newsmine_hash *h, const char *key, size_t n,
-                          bool folded, const gaz_window *w, const char *text,
+                          uint64_t hash, bool folded, const gaz_window *w, const char *text,
                           const newsmine_token *tokens, size_t count, unsigned types,
                           unsigned *seen, bool *found)
 {
     size_t i = w->i, k = w->k;
     bool upper = w->upper;
-    uint32_t e = newsmine_hash_get(h, key, n);
+    uint32_t e = newsmine_hash_get_hashed(h, key, n, hash);
     for (; e != UINT32_MAX; e = m->rules->gaz_entries[e].next) {
         const newsmine_gaz_entry *entry = &m->rules->gaz_entries[e];
         const newsmine_gazetteer *g = &m->rules->gazetteers[entry->gazetteer];
@@ -457,53 +478,86 @@ static void add_gaz_chain(newsmine_matcher *m, const newsmine_hash *h, const cha
     }
 }
 
-static bool lookup_window(newsmine_matcher *m, const gaz_window *w, const char *joined, size_t n,
-                          const char *text, const newsmine_token *tokens, size_t count,
-                          unsigned types);
-
-/* Longest names first: the first window length with a hit wins. */
-static void match_gazetteers_at(newsmine_matcher *m, const char *text,
-                                const newsmine_token *tokens, size_t count, size_t i,
-                                uint32_t max_tokens, unsigned types)
+/* Looks one window up as written and folded (the folded key and its hash
+ * given); true when a name was found. */
+static bool lookup_window_folded(newsmine_matcher *m, const gaz_window *w, const char *joined,
+                                 size_t n, const char *folded, size_t fn, uint64_t fhash,
+                                 const char *text, const newsmine_token *tokens, size_t count,
+                                 unsigned types)
 {
-    size_t kmax = max_tokens < count - i ? max_tokens : count - i;
-    for (size_t k = kmax; k >= 1 && m->status == NEWSMINE_OK; k--) {
-        size_t need = 0;
-        for (size_t t = i; t < i + k; t++)
-            need += tokens[t].end - tokens[t].start + 1;
-        if (!grow_scratch(&m->joined, &m->joined_cap, need + 1) ||
-            !grow_scratch(&m->key, &m->key_cap, need * 2 + 4)) {
-            m->status = NEWSMINE_ERR_NOMEM;
-            return;
-        }
-        size_t n = 0;
-        for (size_t t = i; t < i + k; t++) {
-            if (t > i) m->joined[n++] = ' ';
-            memcpy(m->joined + n, text + tokens[t].start, tokens[t].end - tokens[t].start);
-            n += tokens[t].end - tokens[t].start;
-        }
-        gaz_window w = {i, k, tokens[i].start, tokens[i + k - 1].end, all_upper(tokens + i, k)};
-        if (lookup_window(m, &w, m->joined, n, text, tokens, count, types)) return;
-    }
+    bool found = false;
+    unsigned seen = 0;
+    add_gaz_chain(m, &m->rules->gaz_exact, joined, n, newsmine_hash_bytes(joined, n), false, w,
+                  text, tokens, count, types, &seen, &found);
+    add_gaz_chain(m, &m->rules->gaz_fold, folded, fn, fhash, true, w, text, tokens, count, types,
+                  &seen, &found);
+    return found;
 }
 
-/* Looks one window up as written and folded; true when a name was found. */
 static bool lookup_window(newsmine_matcher *m, const gaz_window *w, const char *joined, size_t n,
                           const char *text, const newsmine_token *tokens, size_t count,
                           unsigned types)
 {
-    bool found = false;
-    unsigned seen = 0;
-    add_gaz_chain(m, &m->rules->gaz_exact, joined, n, false, w, text, tokens, count, types, &seen,
-                  &found);
     if (!grow_scratch(&m->key, &m->key_cap, n * 2 + 4)) {
         m->status = NEWSMINE_ERR_NOMEM;
         return false;
     }
     size_t kn = newsmine_fold(joined, n, m->key);
-    add_gaz_chain(m, &m->rules->gaz_fold, m->key, kn, true, w, text, tokens, count, types, &seen,
-                  &found);
-    return found;
+    return lookup_window_folded(m, w, joined, n, m->key, kn, newsmine_hash_bytes(m->key, kn), text,
+                                tokens, count, types);
+}
+
+/* Longest names first: the first window length with a hit wins. A window is
+ * looked up only when its folded text is a whole folded name; the windows
+ * grow while their folded text begins one (gaz_prefix). The folded text of
+ * a window is its tokens' folded texts, the empty ones left out, joined by
+ * spaces: newsmine_fold of the joined tokens. */
+static void match_gazetteers_at(newsmine_matcher *m, const char *text,
+                                const newsmine_token *tokens, size_t count, size_t i,
+                                uint32_t max_tokens, unsigned types)
+{
+    const newsmine_rules *r = m->rules;
+    size_t kmax = max_tokens < count - i ? max_tokens : count - i;
+    size_t need = 0, fneed = 0;
+    for (size_t t = i; t < i + kmax; t++) {
+        need += tokens[t].end - tokens[t].start + 1;
+        fneed += m->tok_fold_len[t] + 1;
+    }
+    if (!grow_scratch(&m->joined, &m->joined_cap, need + 1) ||
+        !grow_scratch(&m->key, &m->key_cap, fneed + 1)) {
+        m->status = NEWSMINE_ERR_NOMEM;
+        return;
+    }
+    gaz_whole *whole = m->whole; /* room for max_tokens */
+    size_t nwhole = 0, n = 0, fn = 0;
+    uint64_t h = newsmine_hash_start();
+    for (size_t k = 1; k <= kmax; k++) {
+        const newsmine_token *t = &tokens[i + k - 1];
+        if (k > 1) m->joined[n++] = ' ';
+        memcpy(m->joined + n, text + t->start, t->end - t->start);
+        n += t->end - t->start;
+        uint32_t tl = m->tok_fold_len[i + k - 1];
+        if (tl) {
+            if (fn) {
+                m->key[fn++] = ' ';
+                h = newsmine_hash_byte(h, ' ');
+            }
+            memcpy(m->key + fn, m->fold + m->tok_fold_off[i + k - 1], tl);
+            h = newsmine_hash_more(h, m->key + fn, tl);
+            fn += tl;
+        }
+        uint64_t fh = newsmine_hash_final(h);
+        uint32_t v = newsmine_hash_get_hashed(&r->gaz_prefix, m->key, fn, fh);
+        if (v == UINT32_MAX) break;
+        if (v == 1) whole[nwhole++] = (gaz_whole){k, n, fn, fh};
+    }
+    for (size_t c = nwhole; c-- > 0 && m->status == NEWSMINE_OK;) {
+        size_t k = whole[c].k;
+        gaz_window w = {i, k, tokens[i].start, tokens[i + k - 1].end, all_upper(tokens + i, k)};
+        if (lookup_window_folded(m, &w, m->joined, whole[c].n, m->key, whole[c].fn,
+                                 whole[c].fhash, text, tokens, count, types))
+            return;
+    }
 }
 
 /* "Mali-Lebanon", "U.S.-Mexico", "Syria-based": the parts of a hyphenated
@@ -576,6 +630,37 @@ static void token_units(newsmine_matcher *m, const char *text, const newsmine_to
     if (digit && r->pf_digit_unit != UINT32_MAX) pf_add_unit(m, r->pf_digit_unit, i, gaps);
 }
 
+/* newsmine_fold of a token (no white space in it) into out (room: 2n + 4),
+ * the ASCII ones without a call; *hash gets newsmine_hash_bytes of it. */
+static size_t fold_token(const char *s, size_t n, char *out, uint64_t *hash)
+{
+    uint64_t h = newsmine_hash_start();
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            o = newsmine_fold(s, n, out);
+            *hash = newsmine_hash_bytes(out, o);
+            return o;
+        }
+        if (c == '-' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            space = o > 0;
+            continue;
+        }
+        if (space) {
+            out[o++] = ' ';
+            h = newsmine_hash_byte(h, ' ');
+            space = false;
+        }
+        if (c >= 'A' && c <= 'Z') c |= 0x20;
+        out[o++] = (char)c;
+        h = newsmine_hash_byte(h, c);
+    }
+    *hash = newsmine_hash_final(h);
+    return o;
+}
+
 static bool is_hyphen_token(const char *text, const newsmine_token *tok)
 {
     return tok->kind == NEWSMINE_TOK_PUNCT && text[tok->start] == '-';
@@ -600,10 +685,13 @@ static void prepare(newsmine_matcher *m, const char *text, const newsmine_token 
         m->gap_first_cap = cap;
     }
     m->tok_entry = newsmine_arena_alloc(m->arena, (token_count + 1) * sizeof *m->tok_entry);
-    if (!m->tok_entry) {
+    m->tok_fold_off = newsmine_arena_alloc(m->arena, (token_count + 1) * sizeof(uint32_t));
+    m->tok_fold_len = newsmine_arena_alloc(m->arena, (token_count + 1) * sizeof(uint32_t));
+    if (!m->tok_entry || !m->tok_fold_off || !m->tok_fold_len) {
         m->status = NEWSMINE_ERR_NOMEM;
         return;
     }
+    size_t fold_used = 0;
     /* gaps: runs of white space and '-' tokens in front of the tokens */
     uint32_t gaps = 0;
     bool open = false;
@@ -615,7 +703,18 @@ static void prepare(newsmine_matcher *m, const char *text, const newsmine_token 
             if (!open) m->gap_first[++gaps] = (uint32_t)i;
             open = true;
         }
-        const newsmine_word_entry *we = word_entry(m, text + tok->start, tok->end - tok->start);
+        size_t n = tok->end - tok->start;
+        if (!grow_scratch(&m->fold, &m->fold_cap, fold_used + 2 * n + 4)) {
+            m->status = NEWSMINE_ERR_NOMEM;
+            return;
+        }
+        uint64_t hash;
+        size_t fl = fold_token(text + tok->start, n, m->fold + fold_used, &hash);
+        m->tok_fold_off[i] = (uint32_t)fold_used;
+        m->tok_fold_len[i] = (uint32_t)fl;
+        uint32_t v = newsmine_hash_get_hashed(&r->words, m->fold + fold_used, fl, hash);
+        const newsmine_word_entry *we = v == UINT32_MAX ? NULL : &r->word_entries[v];
+        fold_used += fl;
         m->tok_entry[i] = we;
         if (units) token_units(m, text, tok, we, (uint32_t)i, gaps);
         open = open && is_hyphen_token(text, tok);

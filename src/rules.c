@@ -1353,6 +1353,23 @@ static newsmine_status add_gaz_key(loader *ld, newsmine_hash *h, const char *key
     return NEWSMINE_OK;
 }
 
+/* The folded name (1) and its starts that end before a space (0). */
+static newsmine_status add_gaz_prefixes(loader *ld, const char *folded, size_t n)
+{
+    newsmine_hash *h = &ld->rules->gaz_prefix;
+    uint32_t value = 1;
+    int inserted;
+    if (newsmine_hash_put(h, &ld->rules->arena, folded, n, &value, &inserted)) return nomem(ld);
+    if (!inserted && value != 1) newsmine_hash_set(h, folded, n, 1);
+    for (size_t p = 0; p < n; p++) {
+        uint32_t zero = 0;
+        if (folded[p] == ' ' &&
+            newsmine_hash_put(h, &ld->rules->arena, folded, p, &zero, NULL))
+            return nomem(ld);
+    }
+    return NEWSMINE_OK;
+}
+
 typedef struct index_builder {
     newsmine_word_entry *entries;
     size_t count, cap;
@@ -1396,6 +1413,7 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
             r->gaz_entry_count += 2;
             st = add_gaz_key(ld, &r->gaz_exact, key.data, key.len, e);
             if (!st) st = add_gaz_key(ld, &r->gaz_fold, folded, flen, e + 1);
+            if (!st) st = add_gaz_prefixes(ld, folded, flen);
             /* the first token's folded form opens the window */
             size_t first = strcspn(key.data, " ");
             char fw[512];
@@ -1732,6 +1750,7 @@ void newsmine_rules_free(newsmine_rules *r)
     newsmine_hash_free(&r->words);
     newsmine_hash_free(&r->gaz_exact);
     newsmine_hash_free(&r->gaz_fold);
+    newsmine_hash_free(&r->gaz_prefix);
     newsmine_tokenizer_free(r->tokenizer);
     newsmine_arena_free(&r->arena);
     free(r->dir);

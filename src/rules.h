@@ -147,6 +147,9 @@ struct newsmine_rules {
 
     newsmine_hash gaz_exact; /* joined tokens as written -> entry index */
     newsmine_hash gaz_fold;  /* joined tokens folded -> entry index */
+    /* every folded name, and every start of one that ends before a space:
+     * 1 for a whole name, 0 for a start only (windows grow while in it) */
+    newsmine_hash gaz_prefix;
     newsmine_gaz_entry *gaz_entries;
     size_t gaz_entry_count;
 
