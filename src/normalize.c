@@ -20,6 +20,9 @@ enum { CLUSTER_MAX_CPS = 64 };
 
 enum { REMOVED = -1 };
 
+/* Zero bytes after the NUL of a normalised text (see newsmine_normalize). */
+enum { SUBJECT_PAD = 32 };
+
 typedef struct cluster {
     size_t start, end; /* source bytes */
     utf8proc_int32_t cps[CLUSTER_MAX_CPS];
@@ -326,8 +329,12 @@ newsmine_status newsmine_normalize(const char *src, size_t n, newsmine_arena *ar
         out->len = n;
         return NEWSMINE_OK;
     }
-    if (copy_identical(&nz, n) != NEWSMINE_OK) return NEWSMINE_ERR_NOMEM;
-    nz.out[nz.out_len] = '\0';
+    if (copy_identical(&nz, n) != NEWSMINE_OK || reserve_out(&nz, SUBJECT_PAD) != NEWSMINE_OK)
+        return NEWSMINE_ERR_NOMEM;
+    /* the NUL and zeros after it: PCRE2's JIT reads whole 16-byte blocks,
+     * so it may look past the end of the text it matches (never past the
+     * block); what it finds there must be initialised (valgrind checks) */
+    memset(nz.out + nz.out_len, 0, SUBJECT_PAD + 1);
     out->text = nz.out;
     out->len = nz.out_len;
     out->edits = nz.edits;

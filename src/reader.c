@@ -155,6 +155,19 @@ static long long repair_into_text(newsmine_reader *r, const char *s, size_t n)
     }
 }
 
+/* Zero bytes after the NUL of a document's text: PCRE2's JIT reads whole
+ * 16-byte blocks, so it may look past the end of the text it matches (never
+ * past the block); what it finds there must be initialised (valgrind
+ * checks the library's users' programs too). */
+enum { TEXT_PAD = 32 };
+
+static newsmine_status pad_text(newsmine_reader *r)
+{
+    if (newsmine_buffer_reserve(&r->text, TEXT_PAD)) return NEWSMINE_ERR_NOMEM;
+    memset(r->text.data + r->text.len, 0, TEXT_PAD + 1);
+    return NEWSMINE_OK;
+}
+
 static newsmine_status set_id_line(newsmine_reader *r, unsigned long long line)
 {
     r->id.len = 0;
@@ -165,7 +178,7 @@ static newsmine_status deliver_plain(newsmine_reader *r, const char *s, size_t n
                                      unsigned long long line, bool whole_text)
 {
     long long fixed = repair_into_text(r, s, n);
-    if (fixed < 0) return NEWSMINE_ERR_NOMEM;
+    if (fixed < 0 || pad_text(r)) return NEWSMINE_ERR_NOMEM;
     newsmine_status st;
     if (whole_text) {
         r->id.len = 0;
@@ -263,12 +276,18 @@ static newsmine_status deliver_json(newsmine_reader *r, cJSON *obj, unsigned lon
     if (has_nul_escape(r->text.data, r->text.len))
         return reject(r, line, raw, raw_len, "\\u0000 (NUL) in a JSON string is not supported");
     newsmine_status st = id_from_json(r, member(obj, r->id_field), line);
+    /* cJSON already holds valid UTF-8: the line was repaired before parsing.
+     * The text is copied to where it can be padded (cJSON's block may hold
+     * uninitialised bytes after it). */
+    size_t text_len = strlen(text->valuestring);
+    r->text.len = 0;
+    if (!st) st = newsmine_buffer_append(&r->text, text->valuestring, text_len);
+    if (!st) st = pad_text(r);
     char *meta = st ? NULL : metadata_json(r, obj);
     if (st || !meta) return NEWSMINE_ERR_NOMEM;
     const cJSON *date = r->date_field ? member(obj, r->date_field) : NULL;
-    /* cJSON already holds valid UTF-8: the line was repaired before parsing */
-    newsmine_doc doc = {r->id.data,  r->id.len,   text->valuestring,
-                        strlen(text->valuestring),
+    newsmine_doc doc = {r->id.data,  r->id.len,   r->text.data,
+                        text_len,
                         meta,        strlen(meta),
                         cJSON_IsString(date) ? date->valuestring : NULL,
                         line,        repaired};

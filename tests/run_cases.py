@@ -2,7 +2,7 @@
 """Data-driven command-line cases for newsmine (Python 3 standard library).
 
     run_cases.py NEWSMINE_BINARY CASES_DIR [--update] [-v] [--rules DIR]
-                 [--timeout S] [NAME...]
+                 [--timeout S] [-j JOBS] [NAME...]
 
 Each case is a directory CASES_DIR/NAME/ (see tests/cases/README.md):
 
@@ -37,6 +37,7 @@ diff before committing.  Exit status 1 when any case fails.
 """
 
 import argparse
+import concurrent.futures
 import difflib
 import json
 import os
@@ -347,6 +348,8 @@ def main(argv=None):
                     help="rewrite expected.jsonl from the current output")
     ap.add_argument("--rules", help="rules dir for cases without --rules")
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("-j", "--jobs", type=int, default=1,
+                    help="cases run at once (the report keeps their order)")
     ap.add_argument("-v", "--verbose", action="store_true")
     opts = ap.parse_intermixed_args(argv)
     binary = opts.binary
@@ -363,13 +366,16 @@ def main(argv=None):
             return 2
         names = [n for n in names if n in opts.names]
 
-    passed = failed = 0
-    for name in names:
+    def one(name):
         try:
-            problems = run_case(binary, os.path.join(cases_dir, name), name,
-                                opts)
+            return run_case(binary, os.path.join(cases_dir, name), name, opts)
         except CaseError as exc:
-            problems = ["bad case: %s" % exc]
+            return ["bad case: %s" % exc]
+
+    with concurrent.futures.ThreadPoolExecutor(max(1, opts.jobs)) as pool:
+        results = list(pool.map(one, names))
+    passed = failed = 0
+    for name, problems in zip(names, results):
         if problems:
             failed += 1
             print("FAIL %s: %s" % (name, problems[0].split("\n")[0]))
