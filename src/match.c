@@ -253,6 +253,18 @@ static void add_rule_match(newsmine_matcher *m, uint32_t rule_index, const char 
 
 /* ------------------------------------------------------------ prefilters */
 
+/* Whether the text at start begins as every match of the rule must. */
+static bool first_bytes_pass(const newsmine_pf_bytes *first, const char *text, size_t len,
+                             size_t start)
+{
+    if (first->len > len - start) return false;
+    for (uint32_t j = 0; j < first->len; j++) {
+        unsigned char b = (unsigned char)text[start + j];
+        if (!(first->set[j][b >> 3] >> (b & 7) & 1u)) return false;
+    }
+    return true;
+}
+
 /* Whether every clause of the rule passes at token i. Tokens are asked in
  * increasing order, so the cursors only move forward. */
 static bool pf_pass(newsmine_matcher *m, uint32_t rule_index, uint32_t i)
@@ -310,7 +322,7 @@ static void try_rule_at(newsmine_matcher *m, uint32_t rule_index, const char *te
     const newsmine_rule *rule = &m->rules->rules[rule_index];
     if (!(types & (1u << rule->type)) || m->last_start[rule_index] == start + 1) return;
     m->last_start[rule_index] = start + 1;
-    if (!pf_pass(m, rule_index, token)) {
+    if (!first_bytes_pass(&rule->first, text, len, start) || !pf_pass(m, rule_index, token)) {
         if (m->stats) m->stats[rule_index].skipped++;
         if (m->verify) {
             /* the prefilter says no match: check it */

@@ -1234,6 +1234,119 @@ static bool collect(analysis *a, const node *nd, uint32_t offset, clause_list *o
     }
 }
 
+/* ----------------------------------------------------------- first bytes */
+
+/* What the first bytes of a node's match are: set[j] for j < len; when
+ * fixed, the node always consumes exactly size bytes (and len is size, or
+ * NEWSMINE_PF_BYTES when size is more). */
+typedef struct bytes_info {
+    uint32_t len, size;
+    bool fixed;
+    uint8_t set[NEWSMINE_PF_BYTES][32];
+} bytes_info;
+
+static void byte_add(uint8_t *set, unsigned b)
+{
+    set[b >> 3] |= (uint8_t)(1u << (b & 7));
+}
+
+static void bytes_of(const node *nd, bytes_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->fixed = true;
+    switch (nd->kind) {
+    case N_CHAR:
+        if (nd->cp < 128) {
+            byte_add(out->set[0], nd->cp);
+            out->len = out->size = 1;
+            if (nd->caseless && (nd->cp | 0x20) >= 'a' && (nd->cp | 0x20) <= 'z') {
+                byte_add(out->set[0], nd->cp ^ 0x20);
+                /* KELVIN SIGN and LONG S (E2 84 AA, C5 BF) match k and s caselessly */
+                if ((nd->cp | 0x20) == 'k') byte_add(out->set[0], 0xE2), out->fixed = false;
+                if ((nd->cp | 0x20) == 's') byte_add(out->set[0], 0xC5), out->fixed = false;
+            }
+        } else if (!nd->caseless) {
+            unsigned char u[4];
+            size_t n = newsmine_utf8_encode((int32_t)nd->cp, u);
+            for (size_t j = 0; j < n && j < NEWSMINE_PF_BYTES; j++)
+                byte_add(out->set[j], u[j]);
+            out->size = (uint32_t)n;
+            out->len = n < NEWSMINE_PF_BYTES ? (uint32_t)n : NEWSMINE_PF_BYTES;
+        } else {
+            out->fixed = false; /* another case may be another length */
+        }
+        return;
+    case N_CLASS: {
+        const charset *cs = &nd->set;
+        for (unsigned c = 0; c < 128; c++)
+            if (set_has(cs, c)) byte_add(out->set[0], c);
+        out->len = out->size = 1;
+        if (cs->nonascii || cs->letter_beyond || cs->nel || cs->other_space) {
+            for (unsigned c = 0x80; c < 0x100; c++)
+                byte_add(out->set[0], c);
+            out->fixed = false;
+        }
+        return;
+    }
+    case N_EMPTY:
+    case N_ASSERT:
+    case N_LOOK:
+        return; /* nothing consumed */
+    case N_GROUP:
+        bytes_of(nd->kids[0], out);
+        return;
+    case N_CONCAT:
+        for (size_t k = 0; k < nd->nkids && out->fixed && out->size < NEWSMINE_PF_BYTES; k++) {
+            bytes_info b;
+            bytes_of(nd->kids[k], &b);
+            for (uint32_t j = 0; j < b.len && out->size + j < NEWSMINE_PF_BYTES; j++)
+                memcpy(out->set[out->size + j], b.set[j], 32);
+            uint32_t known = out->size + b.len;
+            out->len = known < NEWSMINE_PF_BYTES ? known : NEWSMINE_PF_BYTES;
+            out->fixed = b.fixed;
+            out->size += b.size;
+        }
+        if (out->len > out->size && out->fixed) out->len = out->size;
+        return;
+    case N_ALT:
+        for (size_t k = 0; k < nd->nkids; k++) {
+            bytes_info b;
+            bytes_of(nd->kids[k], &b);
+            if (k == 0) {
+                *out = b;
+                continue;
+            }
+            if (b.len < out->len) out->len = b.len;
+            for (uint32_t j = 0; j < out->len; j++)
+                for (int w = 0; w < 32; w++)
+                    out->set[j][w] |= b.set[j][w];
+            out->fixed = out->fixed && b.fixed && b.size == out->size;
+        }
+        return;
+    case N_REPEAT: {
+        bytes_info b;
+        bytes_of(nd->kids[0], &b);
+        if (nd->min == 0) {
+            out->fixed = nd->max == 0;
+            return;
+        }
+        if (!b.fixed) {
+            *out = b;
+            out->fixed = false;
+            return;
+        }
+        if (b.size == 0) return;
+        uint64_t total = (uint64_t)nd->min * b.size;
+        out->len = total < NEWSMINE_PF_BYTES ? (uint32_t)total : NEWSMINE_PF_BYTES;
+        for (uint32_t j = 0; j < out->len; j++)
+            memcpy(out->set[j], b.set[j % b.size], 32);
+        out->fixed = nd->min == nd->max && total < UINT32_MAX;
+        out->size = (uint32_t)(total < UINT32_MAX ? total : UINT32_MAX);
+        return;
+    }
+    }
+}
+
 /* ------------------------------------------------------------------ API */
 
 bool newsmine_pf_is_symbol(uint32_t cp)
@@ -1262,10 +1375,12 @@ static int by_cost(const void *x, const void *y)
 }
 
 newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, newsmine_arena *arena,
-                                           newsmine_pf_clause **clauses, size_t *count)
+                                           newsmine_pf_clause **clauses, size_t *count,
+                                           newsmine_pf_bytes *first)
 {
     *clauses = NULL;
     *count = 0;
+    if (first) first->len = 0;
     newsmine_arena scratch;
     newsmine_arena_init(&scratch);
     parser p = {(const unsigned char *)pattern, len, 0, &scratch, false, false, 0};
@@ -1275,6 +1390,12 @@ newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, news
     if (root && !p.failed && p.i == p.n) {
         annotate(root);
         annotate_gaps(root);
+        if (first) {
+            bytes_info b;
+            bytes_of(root, &b);
+            first->len = b.len;
+            memcpy(first->set, b.set, sizeof first->set);
+        }
         analysis a = {&scratch, false};
         clause_list list = {NULL, 0, 0};
         if (collect(&a, root, 0, &list) && list.count) {

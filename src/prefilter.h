@@ -58,11 +58,22 @@ typedef struct newsmine_pf_clause {
 /* At most this many clauses per rule: the most selective ones. */
 enum { NEWSMINE_PF_MAX_CLAUSES = 3 };
 
+/* The first bytes every match consumes: byte j of the text from p is in
+ * set[j] (a bit set over the 256 byte values) for j < len. */
+enum { NEWSMINE_PF_BYTES = 4 };
+
+typedef struct newsmine_pf_bytes {
+    uint32_t len;
+    uint8_t set[NEWSMINE_PF_BYTES][32];
+} newsmine_pf_bytes;
+
 /* Analyses the expanded pattern (compiled with PCRE2_UTF | PCRE2_EXTENDED
- * and anchored at token starts). Fills *clauses (in arena) and *count; a
- * pattern the analysis cannot read gives *count == 0. Returns NOMEM only. */
+ * and anchored at token starts). Fills *clauses (in arena) and *count, and
+ * *first when not NULL; a pattern the analysis cannot read gives *count ==
+ * 0 and first->len == 0. Returns NOMEM only. */
 newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, newsmine_arena *arena,
-                                           newsmine_pf_clause **clauses, size_t *count);
+                                           newsmine_pf_clause **clauses, size_t *count,
+                                           newsmine_pf_bytes *first);
 
 /* Whether the tokenizer always makes cp a token of its own (a symbol unit
  * may be made of it). */

@@ -1090,10 +1090,12 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
     if (jit != 0 && jit != PCRE2_ERROR_JIT_BADOPTION) {
         /* No JIT here (an unsupported CPU): the interpreter gives the same results. */
     }
+    p->rule.pattern = arena_str(ld, p->pattern.data, p->pattern.len);
+    if (!p->rule.pattern) return nomem(ld);
     /* What an anchored attempt needs in the text (rules that scan have none) */
     if (!(p->rule.trigger_classes & NEWSMINE_TRIGGER_SCAN) &&
         newsmine_prefilter_analyze(p->pattern.data, p->pattern.len, &ld->rules->arena,
-                                   &p->rule.pf, &p->rule.pf_count) != NEWSMINE_OK)
+                                   &p->rule.pf, &p->rule.pf_count, &p->rule.first) != NEWSMINE_OK)
         return nomem(ld);
     return NEWSMINE_OK;
 }

@@ -109,6 +109,8 @@ typedef struct newsmine_rule {
     bool veto; /* its matches produce nothing but drop the type's entities they overlap */
     size_t pf_count;        /* prefilter clauses read from the pattern (prefilter.h) */
     newsmine_pf_clause *pf;
+    newsmine_pf_bytes first; /* what the first bytes of a match are */
+    const char *pattern;     /* the expanded pattern, as compiled */
 } newsmine_rule;
 
 /* What a token's folded text starts: the rules it triggers and the longest
