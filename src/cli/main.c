@@ -9,9 +9,13 @@
  * the --reject file, is what one thread writes. The jobs live in a ring of
  * a few slots per worker, so memory stays flat whatever the input's length. */
 #include "eval.h"
+#include "format_csv.h"
+#include "input.h"
 #include "newsmine.h"
 #include "options.h"
 #include "outbuf.h"
+#include "progress.h"
+#include "sink.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +53,10 @@ typedef struct run_state {
     /* --threads: the pipeline, and what the reader thread alone changes */
     pipeline *pl;
     bool reader_fatal;
+    /* --out, --progress */
+    sink *sink;
+    progress *progress;
+    unsigned long long bytes_done; /* file bytes of the inputs finished (progress) */
 } run_state;
 
 static unsigned long long elapsed_ns(const struct timespec *t0)
@@ -115,10 +123,39 @@ static int on_document(void *user, const newsmine_doc *doc)
                 "newsmine: warning: %s: rule %s reached the PCRE2 match limit; its matches in "
                 "this document were dropped, the other rules' kept\n",
                 doc->id, rule);
+    progress_add(st->progress, 0, 1, n);
+    if (st->sink) {
+        if (sink_write_document(st->sink, doc, ents, n)) {
+            fprintf(stderr, "newsmine: %s\n", sink_error(st->sink));
+            st->output_failed = true;
+            return 1;
+        }
+        st->emitted++;
+        for (size_t i = 0; i < n; i++)
+            st->entities[ents[i].type]++;
+        return 0;
+    }
     newsmine_emit_options eo = {st->opts->emit, st->opts->store_text};
     struct timespec t0;
     if (st->profile) clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (st->opts->unbuffered && st->opts->emit == NEWSMINE_EMIT_ENTITIES) {
+    if (st->opts->format) {
+        csv_format f = st->opts->format == 1 ? CSV_FORMAT_CSV : CSV_FORMAT_TSV;
+        bool ok = true;
+        if (st->opts->emit == NEWSMINE_EMIT_DOCUMENTS)
+            ok = csv_write_document(f, doc, st->opts->store_text, &st->out);
+        else if (st->opts->unbuffered) {
+            for (size_t i = 0; ok && i < n; i++) {
+                ok = csv_write_entities(f, doc, ents + i, 1, &st->out);
+                if (ok && !flush_output(st)) break;
+            }
+        } else
+            ok = csv_write_entities(f, doc, ents, n, &st->out);
+        if (!ok) {
+            fprintf(stderr, "newsmine: %s: out of memory while writing records\n", doc->id);
+            st->fatal = true;
+            return 1;
+        }
+    } else if (st->opts->unbuffered && st->opts->emit == NEWSMINE_EMIT_ENTITIES) {
         for (size_t i = 0; i < n; i++) {
             if (newsmine_emit(doc, ents + i, 1, &eo, &st->out) || !flush_output(st)) break;
         }
@@ -427,7 +464,18 @@ static void work_item(worker *w, job *j, item *it)
         newsmine_emit_options eo = {o->emit, o->store_text};
         struct timespec t0;
         if (st->profile) clock_gettime(CLOCK_MONOTONIC, &t0);
-        if (newsmine_emit(&doc, ents, n, &eo, &j->out)) {
+        bool ok;
+        if (o->out_url)
+            ok = sink_pack_document(&doc, ents, n, o->store_text, &j->out);
+        else if (o->format) {
+            csv_format f = o->format == 1 ? CSV_FORMAT_CSV : CSV_FORMAT_TSV;
+            ok = o->emit == NEWSMINE_EMIT_DOCUMENTS
+                     ? csv_write_document(f, &doc, o->store_text, &j->out)
+                     : csv_write_entities(f, &doc, ents, n, &j->out);
+        } else
+            ok = newsmine_emit(&doc, ents, n, &eo, &j->out) == NEWSMINE_OK;
+        progress_add(st->progress, 0, 1, n);
+        if (!ok) {
             buf_printf(&j->err, "newsmine: %s: out of memory while writing records\n",
                                    doc.id);
             it->failed = true;
@@ -474,6 +522,14 @@ static void *worker_main(void *arg)
 
 static bool write_records(run_state *st, const char *p, size_t n)
 {
+    if (st->sink) {
+        if (n && sink_write_packed(st->sink, p, n)) {
+            fprintf(stderr, "newsmine: %s\n", sink_error(st->sink));
+            st->output_failed = true;
+            return false;
+        }
+        return true;
+    }
     if (st->opts->unbuffered && st->opts->emit == NEWSMINE_EMIT_ENTITIES) {
         /* flushed after every record, as one thread does */
         while (n) {
@@ -680,11 +736,14 @@ static bool has_suffix(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-static newsmine_input_format format_for(const cli_options *o, const char *name, bool is_stdin)
+/* The format of a member: by the name of the member inside an archive, or
+ * of the file without its compression suffix; standard input is sniffed. */
+static newsmine_input_format format_for(const cli_options *o, const input_member *m)
 {
     if (o->input_given) return o->input;
-    if (is_stdin) return NEWSMINE_INPUT_SNIFF;
-    if (has_suffix(name, ".jsonl") || has_suffix(name, ".ndjson")) return NEWSMINE_INPUT_JSONL;
+    if (m->is_stdin) return NEWSMINE_INPUT_SNIFF;
+    if (has_suffix(m->format_name, ".jsonl") || has_suffix(m->format_name, ".ndjson"))
+        return NEWSMINE_INPUT_JSONL;
     return NEWSMINE_INPUT_TEXT;
 }
 
@@ -700,16 +759,11 @@ static bool wait_readable(run_state *st, int fd)
     }
 }
 
-static void process_input(run_state *st, const char *name)
+/* Reads one member of an input into a reader; false when the run stops. */
+static void process_member(run_state *st, input *in, const input_member *m)
 {
-    bool is_stdin = strcmp(name, "-") == 0;
-    int fd = is_stdin ? STDIN_FILENO : open(name, O_RDONLY);
-    if (fd < 0) {
-        input_problem(st, MSG_UNREADABLE, "newsmine: %s: cannot open: %s", name, strerror(errno));
-        return;
-    }
-    newsmine_reader_options ro = {format_for(st->opts, name, is_stdin),
-                                  is_stdin ? "stdin" : name,
+    newsmine_reader_options ro = {format_for(st->opts, m),
+                                  m->name,
                                   st->opts->encoding,
                                   st->opts->id_field,
                                   st->opts->text_field,
@@ -720,21 +774,23 @@ static void process_input(run_state *st, const char *name)
     if (newsmine_reader_new(&ro, st->pl ? pl_on_document : on_document,
                             st->pl ? pl_on_rejection : on_rejection, st, &reader, &err)) {
         input_problem(st, MSG_FATAL, "newsmine: %s", err.message);
-        if (!is_stdin) close(fd);
         return;
     }
-    char *chunk = malloc(READ_CHUNK);
-    newsmine_status rs = chunk ? NEWSMINE_OK : NEWSMINE_ERR_NOMEM;
-    for (ssize_t n; !rs;) {
+    /* Only plain standard input can block for ever; it is read with read(2)
+     * straight, so a poll before each read after the first (the sniffed
+     * bytes) lets the threads stop while it waits. */
+    bool poll_stdin = st->pl && m->is_stdin && m->kind == INPUT_PLAIN;
+    newsmine_status rs = NEWSMINE_OK;
+    for (bool first = true; !rs; first = false) {
         if (st->pl) {
             pl_submit(st->pl); /* what this chunk gave goes on before the next wait */
-            if (!wait_readable(st, fd)) break;
+            if (pl_stopped(st->pl)) break;
+            if (poll_stdin && !first && !wait_readable(st, STDIN_FILENO)) break;
         }
-        n = read(fd, chunk, READ_CHUNK);
-        if (n < 0 && errno == EINTR) continue;
+        const void *data;
+        ssize_t n = input_read(in, &data);
         if (n < 0) {
-            input_problem(st, MSG_UNREADABLE, "newsmine: %s: read error: %s", name,
-                          strerror(errno));
+            input_problem(st, MSG_UNREADABLE, "newsmine: %s", input_error(in));
             break;
         }
         if (n == 0) {
@@ -742,16 +798,35 @@ static void process_input(run_state *st, const char *name)
             break;
         }
         st->bytes += (unsigned long long)n;
-        rs = newsmine_reader_feed(reader, chunk, (size_t)n, &err);
+        progress_set_bytes(st->progress, st->bytes_done + input_bytes_consumed(in));
+        rs = newsmine_reader_feed(reader, data, (size_t)n, &err);
     }
     if (rs && rs != NEWSMINE_ERR_STOP) {
         char msg[1024];
         newsmine_error_format(&err, msg, sizeof msg);
         input_problem(st, MSG_FATAL, "newsmine: %s", msg);
     }
-    free(chunk);
     newsmine_reader_free(reader);
-    if (!is_stdin) close(fd);
+}
+
+/* One input file (or "-"): plain, compressed or an archive of members. */
+static void process_input(run_state *st, const char *name)
+{
+    input *in;
+    char err[1024];
+    if (input_open(name, NULL, &in, err, sizeof err)) {
+        input_problem(st, MSG_UNREADABLE, "newsmine: %s", err);
+        return;
+    }
+    input_member m;
+    input_status ist = INPUT_OK;
+    while (!reader_should_stop(st) && (ist = input_next(in, &m)) == INPUT_OK)
+        process_member(st, in, &m);
+    if (ist != INPUT_OK && ist != INPUT_END)
+        input_problem(st, ist == INPUT_ERR_NOMEM ? MSG_FATAL : MSG_UNREADABLE, "newsmine: %s",
+                      input_error(in));
+    st->bytes_done += input_bytes_consumed(in);
+    input_close(in);
 }
 
 /* ------------------------------------------------------------------ main */
@@ -825,7 +900,7 @@ static void print_profile(newsmine_extractor *const *ex, size_t n_ex, unsigned l
 
 /* One JSON line on stderr: what was read, what came out. Every document read
  * is emitted or rejected: read + rejected counts every input document. */
-static void print_stats(const run_state *st)
+static void print_stats(const run_state *st, const sink_stats *db)
 {
     fprintf(stderr,
             "{\"documents\":%llu,\"emitted\":%llu,\"rejected\":%llu,\"repaired\":%llu,"
@@ -835,7 +910,14 @@ static void print_stats(const run_state *st)
     for (int t = 0; t < NEWSMINE_TYPE_COUNT; t++)
         fprintf(stderr, "%s\"%s\":%llu", t ? "," : "", newsmine_type_name((newsmine_type)t),
                 st->entities[t]);
-    fprintf(stderr, "}}\n");
+    fprintf(stderr, "}");
+    if (db)
+        fprintf(stderr,
+                ",\"db\":{\"documents_written\":%llu,\"documents_present\":%llu,"
+                "\"entities_written\":%llu,\"entities_present\":%llu,\"batches\":%llu}",
+                db->documents_written, db->documents_present, db->entities_written,
+                db->entities_present, db->batches);
+    fprintf(stderr, "}\n");
 }
 
 static int run(const cli_options *o)
@@ -860,6 +942,32 @@ static int run(const cli_options *o)
     static char *stdin_only[] = {"-"};
     char **files = o->file_count ? o->files : stdin_only;
     int count = o->file_count ? o->file_count : 1;
+    if (o->out_url) {
+        sink_options so = {.store_text = o->store_text, .batch_documents = o->batch};
+        char serr[1024];
+        sink_status ss = sink_open(o->out_url, &so, &st.sink, serr, sizeof serr);
+        if (ss) {
+            fprintf(stderr, "newsmine: %s\n", serr);
+            if (st.reject_file) fclose(st.reject_file);
+            newsmine_extractor_free(st.ex);
+            newsmine_rules_free(rules);
+            return ss == SINK_ERR_URL ? EXIT_USAGE : ss == SINK_ERR_NOMEM ? EXIT_INTERNAL
+                                                                           : EXIT_OUTPUT;
+        }
+    }
+    if (o->progress) {
+        unsigned long long total = 0; /* 0: unknown (standard input, not a regular file) */
+        for (int i = 0; i < count; i++) {
+            struct stat sb;
+            if (strcmp(files[i], "-") == 0 || stat(files[i], &sb) || !S_ISREG(sb.st_mode)) {
+                total = 0;
+                break;
+            }
+            total += (unsigned long long)sb.st_size;
+        }
+        st.progress = progress_new(STDERR_FILENO, o->progress == 2 ? PROGRESS_ALWAYS
+                                                                    : PROGRESS_AUTO, total);
+    }
     newsmine_extractor **workers = NULL;
     int nworkers = 0;
     if (o->threads > 1) {
@@ -868,12 +976,33 @@ static int run(const cli_options *o)
         for (int i = 0; i < count && !reader_should_stop(&st); i++)
             process_input(&st, files[i]);
     }
-    if (!st.output_closed && !st.output_failed) flush_output(&st);
+    sink_stats db = {0};
+    if (st.sink) {
+        if (st.output_failed || st.fatal) {
+            sink_abort(st.sink); /* committed batches stay; the open one is dropped */
+        } else {
+            sink_status fs = sink_flush(st.sink); /* waits for the committer thread */
+            sink_get_stats(st.sink, &db);
+            if (fs) fprintf(stderr, "newsmine: %s\n", sink_error(st.sink));
+            char serr[1024];
+            if (sink_close(st.sink, serr, sizeof serr) && !fs) {
+                fprintf(stderr, "newsmine: %s\n", serr);
+                fs = SINK_ERR_DB;
+            }
+            if (fs) st.output_failed = true;
+        }
+        st.sink = NULL;
+    } else if (!st.output_closed && !st.output_failed) {
+        flush_output(&st);
+    }
+    progress_finish(st.progress); /* the last line and a newline */
+    progress_free(st.progress);
+    st.progress = NULL;
     if (st.reject_file && fclose(st.reject_file) != 0) {
         fprintf(stderr, "newsmine: %s: %s\n", o->reject_path, strerror(errno));
         st.output_failed = true;
     }
-    if (o->stats) print_stats(&st);
+    if (o->stats) print_stats(&st, o->out_url ? &db : NULL);
     if (st.profile && nworkers) print_profile(workers, (size_t)nworkers, st.emit_ns);
     else if (st.profile) print_profile(&st.ex, 1, st.emit_ns);
     for (int w = 0; w < nworkers; w++)

@@ -1,5 +1,8 @@
 #include "options.h"
 
+#include "format_csv.h"
+#include "sink.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +34,8 @@ static const char usage_text[] =
     "      --date-field F    JSONL field holding the document's date (ISO 8601)\n"
     "      --max-doc-bytes N larger documents are reported and skipped (default 64M;\n"
     "                        suffixes K, M, G)\n"
+    "  Files may be gzip, bzip2, xz or zstd compressed, or tar or zip archives;\n"
+    "  members are named ARCHIVE!MEMBER.\n"
     "Output:\n"
     "      --emit WHAT       entities (one record per entity, default) or documents\n"
     "                        (one record per document, with its metadata and entities)\n"
@@ -44,6 +49,18 @@ static const char usage_text[] =
     "                        read, emitted, repaired and rejected, bytes, entities per type\n"
     "      --reject FILE     write every rejected input line there, verbatim, ready to be\n"
     "                        fixed and fed again (lines over --max-doc-bytes are not kept)\n"
+    "      --out URL         write into a database instead of standard output:\n"
+    "                        sqlite:PATH or postgresql://... (tables of docs/schema.sql,\n"
+    "                        created when missing; loading again adds nothing twice)\n"
+    "      --format F        jsonl (default), csv or tsv: rows with the columns of the\n"
+    "                        tables, ready for COPY (docs/load.md)\n"
+    "      --batch N         documents per database transaction (default 1000)\n"
+    "      --progress[=always]  a progress line on standard error when it is a\n"
+    "                        terminal (always: also when it is not)\n"
+    ;
+
+/* Split in two: ISO C compilers need only take string literals of 4095 bytes. */
+static const char usage_text_more[] =
     "Processing:\n"
     "  -j, --threads N       documents processed at a time, by N threads (default: the\n"
     "                        number of cores); the output is the same, in input order,\n"
@@ -66,7 +83,8 @@ static const char usage_text[] =
     "     processed and every rejection was reported on standard error\n"
     "  2  usage error\n"
     "  3  the rules could not be loaded (the error names FILE:LINE:COL)\n"
-    "  4  output could not be written (disk full, I/O error)\n"
+    "  4  output could not be written (disk full, I/O error, database error: cannot\n"
+    "     connect, permission denied, ...)\n"
     "  5  out of memory or internal error\n";
 
 enum { MAX_THREADS = 256 };
@@ -152,6 +170,18 @@ static int parse_value_option(cli_options *o, const char *name, const char *v)
         if (end == v || *end || errno || n < 1 || n > MAX_THREADS)
             return usage_error("--threads takes a number from 1 to %d, not \"%s\"", MAX_THREADS, v);
         o->threads = (int)n;
+    } else if (strcmp(name, "--out") == 0) {
+        if (!sink_is_url(v))
+            return usage_error("--out takes sqlite:PATH or postgresql://..., not \"%s\"", v);
+        o->out_url = v;
+    } else if (strcmp(name, "--format") == 0) {
+        csv_format f;
+        if (strcmp(v, "jsonl") == 0) o->format = 0;
+        else if (csv_format_parse(v, &f)) o->format = f == CSV_FORMAT_CSV ? 1 : 2;
+        else return usage_error("--format takes jsonl, csv or tsv, not \"%s\"", v);
+    } else if (strcmp(name, "--batch") == 0) {
+        if (!parse_size(v, &o->batch))
+            return usage_error("--batch takes a positive number of documents, not \"%s\"", v);
     }
     return EXIT_OK;
 }
@@ -164,7 +194,8 @@ static const value_option value_options[] = {
     {"-i", "--input"},       {"-e", "--encoding"},      {NULL, "--id-field"},
     {NULL, "--text-field"},  {NULL, "--date-field"},    {NULL, "--emit"},
     {"-t", "--types"},       {"-r", "--rules"},         {NULL, "--max-doc-bytes"},
-    {NULL, "--reject"},      {"-j", "--threads"},
+    {NULL, "--reject"},      {"-j", "--threads"},       {NULL, "--out"},
+    {NULL, "--format"},      {NULL, "--batch"},
 };
 
 /* The cores this process may run on. */
@@ -205,6 +236,7 @@ int cli_parse_options(int argc, char **argv, cli_options *o, bool *done)
         if (matched) continue;
         if (is(arg, "-h", "--help")) {
             fputs(usage_text, stdout);
+            fputs(usage_text_more, stdout);
             *done = true;
             return EXIT_OK;
         }
@@ -217,12 +249,16 @@ int cli_parse_options(int argc, char **argv, cli_options *o, bool *done)
         else if (strcmp(arg, "--unbuffered") == 0) o->unbuffered = true;
         else if (is(arg, "-q", "--quiet")) o->quiet = true;
         else if (strcmp(arg, "--stats") == 0) o->stats = true;
+        else if (strcmp(arg, "--progress") == 0) o->progress = 1;
+        else if (strcmp(arg, "--progress=always") == 0) o->progress = 2;
         else if (strcmp(arg, "--check-rules") == 0) {
             o->check_rules = true;
             if (i + 1 < argc && argv[i + 1][0] != '-') o->rules_dir = argv[++i];
         } else
             return usage_error("unknown option \"%s\"", arg);
     }
+    if (o->out_url && o->format)
+        return usage_error("--format shapes standard output; --out writes the tables");
     return EXIT_OK;
 }
 

@@ -33,6 +33,10 @@ typedef struct cli_options {
     bool stats;              /* --stats: counts on stderr at the end */
     const char *reject_path; /* --reject FILE: rejected input, verbatim */
     int threads;             /* --threads N: documents in parallel (default: the cores) */
+    const char *out_url;     /* --out URL: sqlite:PATH or postgresql://... (sink.h) */
+    int format;              /* --format: 0 jsonl (default), 1 csv, 2 tsv */
+    int progress;            /* 0 none, 1 --progress (terminal only), 2 --progress=always */
+    size_t batch;            /* --batch N: documents per transaction (0: the sink's 1000) */
     char **files;
     int file_count;
 } cli_options;
