@@ -37,8 +37,9 @@ def output_path(out_dir, root, path, suffix):
 
 
 def _open_decompressed(path):
-    """--feed stdin: the file's bytes, decompressed by content (for newsmine
-    builds that do not read compressed input themselves)."""
+    """--feed stdin: the file's bytes, decompressed by content (only for old
+    newsmine builds: newsmine now reads compressed files and archives itself,
+    so --feed path, the default, works for .gz and the like)."""
     import bz2
     import gzip
     import lzma
@@ -68,10 +69,8 @@ def run_one(path, out_path, newsmine, args, feed="path", out_url=None):
                        f"{TMP_MARK}{os.path.basename(out_path)}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
     cmd = [newsmine, *args]
     if out_url is not None:
-        # TODO(--out): newsmine --out postgresql://... (issue 6) writes the rows
-        # itself, idempotently; the output file is then only a marker that this
-        # input is done. Until main.c takes --out, newsmine refuses the option
-        # and the task fails with its usage message.
+        # newsmine --out postgresql://... writes the rows itself, idempotently;
+        # the output file is then only a marker that this input is done.
         cmd += ["--out", out_url]
     cmd.append(path if feed == "path" else "-")
     source, helper = (None, None) if feed == "path" else _open_decompressed(path)
