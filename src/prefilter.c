@@ -1045,6 +1045,12 @@ static bool collect(analysis *a, const node *nd, uint32_t offset, clause_list *o
 
 /* ----------------------------------------------------------- exact words */
 
+/* White space or '-': between two words, never part of one. */
+static bool is_separator(uint32_t cp)
+{
+    return cp == ' ' || cp == '-' || (cp >= '\t' && cp <= '\r');
+}
+
 /* The strings of ASCII letters (folded) a node matches, when there are few:
  * "forces?" is {force, forces}, "[Pp]rovince" {province}, "sa(?:id|ys)"
  * {said, says}. */
@@ -1095,14 +1101,16 @@ static bool exact(analysis *a, const node *nd, strset *out)
     out->n = 0;
     switch (nd->kind) {
     case N_CHAR:
-        if (nd->cp >= 128 || (nd->cp | 0x20) < 'a' || (nd->cp | 0x20) > 'z') return false;
-        {
+        if (nd->cp < 128 && (nd->cp | 0x20) >= 'a' && (nd->cp | 0x20) <= 'z') {
             char c = (char)(nd->cp | 0x20);
             return strset_add(a, out, &c, 1);
         }
+        if (is_separator(nd->cp)) return strset_add(a, out, " ", 1);
+        return false;
     case N_CLASS: {
         const charset *cs = &nd->set;
         if (cs->nonascii || cs->letter_beyond || cs->nel || cs->other_space) return false;
+        if (set_only_g(cs)) return strset_add(a, out, " ", 1);
         for (uint32_t c = 0; c < 128; c++) {
             if (!set_has(cs, c)) continue;
             if ((c | 0x20) < 'a' || (c | 0x20) > 'z') return false;
@@ -1113,10 +1121,16 @@ static bool exact(analysis *a, const node *nd, strset *out)
     }
     case N_GROUP:
         return exact(a, nd->kids[0], out);
-    case N_REPEAT:
+    case N_REPEAT: {
+        /* a run of separators, whatever its length, separates words once */
+        const node *k = unwrap(nd->kids[0]);
+        if (nd->max != 0 && (k->kind == N_CHAR || k->kind == N_CLASS) &&
+            (k->kind == N_CLASS ? set_only_g(&k->set) : is_separator(k->cp)))
+            return strset_add(a, out, " ", 1) && (nd->min > 0 || strset_add(a, out, "", 0));
         if (nd->min > 1 || nd->max != 1) return false;
         if (!exact(a, nd->kids[0], out)) return false;
         return nd->min == 1 || strset_add(a, out, "", 0);
+    }
     case N_ALT:
         for (size_t k = 0; k < nd->nkids; k++) {
             strset b;
@@ -1132,51 +1146,160 @@ static bool exact(analysis *a, const node *nd, strset *out)
     }
 }
 
-/* Kids [from, to) of a concatenation match whole words: the strings of the
- * product, none empty, with no ASCII letter on either side. */
+/* Kids [from, to) of a concatenation (the first and the last matching
+ * letters only) match the strings of their product: letters and separators
+ * (' ' for white space and '-'). With no ASCII letter on either side, each
+ * subword of a string is a whole run of ASCII letters of the text: the clause
+ * takes the longest of every string, its bound the separators before it
+ * (each at most one gap) after offset. */
 static bool word_clause(analysis *a, const node *seq, size_t from, size_t to, uint32_t offset,
-                        clause_list *out)
+                        clause_list *out, bool *too_many)
 {
     strset words;
-    if (!exact_product(a, seq->kids + from, to - from, &words) || !words.n) return !a->nomem;
-    for (size_t k = 0; k < words.n; k++)
-        if (!words.s[k][0]) return true;
-    if (prev_may_be_letter(seq->kids[from]) || next_may_be_letter(seq->kids[to - 1])) return true;
-    clause *c = list_push(a, out);
-    if (!c) return false;
-    for (size_t k = 0; k < words.n; k++)
-        if (!clause_add_unit(a, c, (newsmine_pf_unit){NEWSMINE_PF_WORD, words.s[k], 0, offset}))
+    *too_many = false;
+    if (!exact_product(a, seq->kids + from, to - from, &words) || !words.n) {
+        *too_many = !a->nomem;
+        return !a->nomem;
+    }
+    /* A subword inside a string is bounded by its separators; one at the
+     * start or the end of the string by the context (prev/next_may_be_letter
+     * may be asked: the string then begins or ends with a letter). */
+    bool left_ok = !prev_may_be_letter(seq->kids[from]);
+    bool right_ok = !next_may_be_letter(seq->kids[to - 1]);
+    enum { MAX_SUBWORDS = 16 };
+    typedef struct sub {
+        const char *p;
+        size_t n, gaps;
+    } sub;
+    sub (*subs)[MAX_SUBWORDS] = newsmine_arena_alloc(a->arena, words.n * sizeof *subs);
+    size_t *nsubs = newsmine_arena_alloc(a->arena, words.n * sizeof *nsubs);
+    if (!subs || !nsubs) return a->nomem = true, false;
+    for (size_t k = 0; k < words.n; k++) {
+        const char *w = words.s[k];
+        size_t gaps_here = 0, len = strlen(w);
+        nsubs[k] = 0;
+        for (const char *p = w; *p;) {
+            if (*p == ' ') {
+                gaps_here++;
+                p++;
+                continue;
+            }
+            const char *e = p;
+            while (*e && *e != ' ')
+                e++;
+            bool ok = (p != w || left_ok) && (e != w + len || right_ok);
+            if (ok && nsubs[k] < MAX_SUBWORDS) subs[k][nsubs[k]++] = (sub){p, (size_t)(e - p), gaps_here};
+            p = e;
+        }
+        if (!nsubs[k]) return true; /* a string with no bounded word: no clause */
+    }
+    /* a word all the strings have, or the longest of each string */
+    clause c = {NULL, 0, 0}, common = {NULL, 0, 0};
+    for (size_t i = 0; i < nsubs[0] && !common.count; i++) {
+        const sub *x = &subs[0][i];
+        size_t worst = x->gaps;
+        bool everywhere = true;
+        for (size_t k = 1; k < words.n && everywhere; k++) {
+            bool found = false;
+            for (size_t j = 0; j < nsubs[k] && !found; j++)
+                if (subs[k][j].n == x->n && memcmp(subs[k][j].p, x->p, x->n) == 0) {
+                    found = true;
+                    if (subs[k][j].gaps > worst) worst = subs[k][j].gaps;
+                }
+            everywhere = found;
+        }
+        if (!everywhere) continue;
+        char *w = newsmine_arena_strndup(a->arena, x->p, x->n);
+        if (!w) return a->nomem = true, false;
+        uint32_t g = add_runs(offset, (uint32_t)worst);
+        if (!clause_add_unit(a, &common, (newsmine_pf_unit){NEWSMINE_PF_WORD, w, 0, g}))
             return false;
+    }
+    for (size_t k = 0; k < words.n; k++) {
+        const sub *best = &subs[k][0];
+        for (size_t j = 1; j < nsubs[k]; j++)
+            if (subs[k][j].n > best->n) best = &subs[k][j];
+        char *w = newsmine_arena_strndup(a->arena, best->p, best->n);
+        if (!w) return a->nomem = true, false;
+        uint32_t g = add_runs(offset, (uint32_t)best->gaps);
+        if (!clause_add_unit(a, &c, (newsmine_pf_unit){NEWSMINE_PF_WORD, w, 0, g})) return false;
+    }
+    clause *slot = list_push(a, out);
+    if (!slot) return false;
+    *slot = common.count && clause_cost(&common) <= clause_cost(&c) ? common : c;
     return true;
 }
 
-static bool letters_only(analysis *a, const node *nd)
+/* A kid that matches separators only (or nothing). */
+static bool separator_only(analysis *a, const node *nd)
 {
     strset s;
-    return !zero_width(nd) && exact(a, nd, &s);
+    if (!exact(a, nd, &s)) return false;
+    for (size_t k = 0; k < s.n; k++)
+        if (strspn(s.s[k], " ") != strlen(s.s[k])) return false;
+    return true;
+}
+
+/* A kid that matches a few strings of letters and separators (exact). */
+static bool is_exact(analysis *a, const node *nd, bool *letters)
+{
+    strset s;
+    if (zero_width(nd) || !exact(a, nd, &s)) return false;
+    *letters = s.n > 0;
+    for (size_t k = 0; k < s.n && *letters; k++)
+        *letters = s.s[k][0] && !strchr(s.s[k], ' ');
+    return true;
 }
 
 static bool collect_concat(analysis *a, const node *seq, uint32_t offset, clause_list *out)
 {
-    for (size_t k = 0; k < seq->nkids;) {
-        if (letters_only(a, seq->kids[k])) {
-            size_t end = k + 1;
-            uint32_t at = offset;
-            offset = add_runs(offset, seq->kids[k]->runs);
-            while (end < seq->nkids && letters_only(a, seq->kids[end]))
-                offset = add_runs(offset, seq->kids[end++]->runs);
-            if (!word_clause(a, seq, k, end, at, out)) return false;
-            /* a run too long to be a set of words may still hold clauses */
-            for (size_t j = k; j < end; j++)
-                if (seq->kids[j]->kind != N_CHAR && seq->kids[j]->kind != N_CLASS &&
-                    !collect(a, seq->kids[j], at, out))
-                    return false;
-            k = end;
+    size_t n = seq->nkids;
+    uint32_t *at = newsmine_arena_alloc(a->arena, (n + 1) * sizeof *at); /* offset of each kid */
+    bool *ex = newsmine_arena_alloc(a->arena, (n + 1) * sizeof *ex);
+    bool *letters = newsmine_arena_alloc(a->arena, (n + 1) * sizeof *letters);
+    if (!at || !ex || !letters) return a->nomem = true, false;
+    for (size_t k = 0; k < n; k++) {
+        at[k] = offset;
+        offset = add_runs(offset, seq->kids[k]->runs);
+        ex[k] = is_exact(a, seq->kids[k], &letters[k]);
+    }
+    for (size_t k = 0; k < n;) {
+        if (!ex[k]) {
+            if (!collect(a, seq->kids[k], at[k], out)) return false;
+            k++;
             continue;
         }
-        if (!collect(a, seq->kids[k], offset, out)) return false;
-        offset = add_runs(offset, seq->kids[k]->runs);
-        k++;
+        size_t end = k;
+        while (end < n && ex[end])
+            end++;
+        /* the run [k, end), without separators at its ends */
+        size_t from = k, to = end;
+        while (from < to && separator_only(a, seq->kids[from]))
+            from++;
+        while (to > from && separator_only(a, seq->kids[to - 1]))
+            to--;
+        bool too_many = false;
+        if (from < to && !word_clause(a, seq, from, to, at[from], out, &too_many)) return false;
+        if (too_many) { /* too many strings together: the runs of letters one by one */
+            for (size_t j = from; j < to;) {
+                if (!letters[j]) {
+                    j++;
+                    continue;
+                }
+                size_t e = j;
+                while (e < to && letters[e])
+                    e++;
+                bool more = false;
+                if (!word_clause(a, seq, j, e, at[j], out, &more)) return false;
+                j = e;
+            }
+        }
+        /* groups inside the run may hold clauses of their own */
+        for (size_t j = k; j < end; j++)
+            if (seq->kids[j]->kind != N_CHAR && seq->kids[j]->kind != N_CLASS &&
+                !collect(a, seq->kids[j], at[j], out))
+                return false;
+        k = end;
     }
     return !a->nomem;
 }
@@ -1250,6 +1373,69 @@ static void byte_add(uint8_t *set, unsigned b)
     set[b >> 3] |= (uint8_t)(1u << (b & 7));
 }
 
+/* The bytes a node's match can begin with (its FIRST set), when it is not
+ * empty: nothing for a node that matches only the empty string. */
+static void first_byte_set(const node *nd, uint8_t *set)
+{
+    switch (nd->kind) {
+    case N_CHAR:
+        if (nd->cp < 128) {
+            byte_add(set, nd->cp);
+            if (nd->caseless && (nd->cp | 0x20) >= 'a' && (nd->cp | 0x20) <= 'z') {
+                byte_add(set, nd->cp ^ 0x20);
+                if ((nd->cp | 0x20) == 'k') byte_add(set, 0xE2);
+                if ((nd->cp | 0x20) == 's') byte_add(set, 0xC5);
+            }
+        } else {
+            unsigned char u[4];
+            newsmine_utf8_encode((int32_t)nd->cp, u);
+            byte_add(set, u[0]);
+            if (nd->caseless) {
+                for (unsigned c = 0x80; c < 0x100; c++)
+                    byte_add(set, c);
+                for (unsigned c = 'A'; c <= 'Z'; c++) { /* KELVIN SIGN, LONG S, ... */
+                    byte_add(set, c);
+                    byte_add(set, c | 0x20);
+                }
+            }
+        }
+        return;
+    case N_CLASS:
+        for (unsigned c = 0; c < 128; c++)
+            if (set_has(&nd->set, c)) byte_add(set, c);
+        if (nd->set.nonascii || nd->set.letter_beyond || nd->set.nel || nd->set.other_space)
+            for (unsigned c = 0x80; c < 0x100; c++)
+                byte_add(set, c);
+        return;
+    case N_GROUP:
+        first_byte_set(nd->kids[0], set);
+        return;
+    case N_REPEAT:
+        if (nd->max != 0) first_byte_set(nd->kids[0], set);
+        return;
+    case N_ALT:
+        for (size_t k = 0; k < nd->nkids; k++)
+            first_byte_set(nd->kids[k], set);
+        return;
+    case N_CONCAT:
+        for (size_t k = 0; k < nd->nkids; k++) {
+            first_byte_set(nd->kids[k], set);
+            if (!nd->kids[k]->nullable) return;
+        }
+        return;
+    default:
+        return;
+    }
+}
+
+/* Whether kids [from, n) of a concatenation may match the empty string. */
+static bool seq_nullable(const node *seq, size_t from)
+{
+    for (size_t k = from; k < seq->nkids; k++)
+        if (!seq->kids[k]->nullable) return false;
+    return true;
+}
+
 static void bytes_of(const node *nd, bytes_info *out)
 {
     memset(out, 0, sizeof *out);
@@ -1299,6 +1485,18 @@ static void bytes_of(const node *nd, bytes_info *out)
         for (size_t k = 0; k < nd->nkids && out->fixed && out->size < NEWSMINE_PF_BYTES; k++) {
             bytes_info b;
             bytes_of(nd->kids[k], &b);
+            if (b.len == 0 && !b.fixed) {
+                /* an optional part: the next byte begins it or what follows */
+                if (seq_nullable(nd, k)) break;
+                memset(out->set[out->size], 0, 32);
+                for (size_t j = k; j < nd->nkids; j++) {
+                    first_byte_set(nd->kids[j], out->set[out->size]);
+                    if (!nd->kids[j]->nullable) break;
+                }
+                out->len = out->size + 1;
+                out->fixed = false;
+                break;
+            }
             for (uint32_t j = 0; j < b.len && out->size + j < NEWSMINE_PF_BYTES; j++)
                 memcpy(out->set[out->size + j], b.set[j], 32);
             uint32_t known = out->size + b.len;
