@@ -220,9 +220,24 @@ static bool ends_at_boundary(const char *text, size_t len, size_t end)
            !is_word_byte((unsigned char)text[end]);
 }
 
+/* The last_start of a rule that reached a match limit in this document: it
+ * is not tried again and its matches are dropped (newsmine.h), so that a
+ * runaway pattern costs one limit per document, not one per token. */
+#define RULE_STOPPED UINT32_MAX
+
 static void note_limit(newsmine_matcher *m, const newsmine_rule *rule)
 {
     if (!m->limit_hits++) m->first_limit_rule = rule->id;
+    m->last_start[rule - m->rules->rules] = RULE_STOPPED;
+}
+
+static void drop_stopped_rules(newsmine_matcher *m)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < m->count; i++)
+        if (m->cands[i].from_gazetteer || m->last_start[m->cands[i].source] != RULE_STOPPED)
+            m->cands[kept++] = m->cands[i];
+    m->count = kept;
 }
 
 static void add_rule_match(newsmine_matcher *m, uint32_t rule_index, const char *text, size_t len,
@@ -320,7 +335,9 @@ static void try_rule_at(newsmine_matcher *m, uint32_t rule_index, const char *te
                         uint32_t start, uint32_t token, unsigned types)
 {
     const newsmine_rule *rule = &m->rules->rules[rule_index];
-    if (!(types & (1u << rule->type)) || m->last_start[rule_index] == start + 1) return;
+    if (!(types & (1u << rule->type)) || m->last_start[rule_index] == start + 1 ||
+        m->last_start[rule_index] == RULE_STOPPED)
+        return;
     m->last_start[rule_index] = start + 1;
     if (!first_bytes_pass(&rule->first, text, len, start) || !pf_pass(m, rule_index, token)) {
         if (m->stats) m->stats[rule_index].skipped++;
@@ -793,6 +810,7 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
     }
     for (const uint32_t *id = r->class_rules[3]; *id != UINT32_MAX && !m->status; id++)
         scan_rule(m, *id, text, len, types);
+    if (m->limit_hits) drop_stopped_rules(m);
     *out = m->cands;
     *count = m->count;
     return m->status;

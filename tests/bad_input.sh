@@ -1,7 +1,8 @@
 #!/bin/sh
 # Bad input that is too big or too odd to keep in tests/cases, generated in a
 # temporary directory: a 100 MB line (skipped, memory bounded), JSON nested
-# 100,000 deep, 20,000 entities in one document, output to /dev/full, a
+# 100,000 deep, 20,000 entities in one document, a catastrophic rule on
+# 20,000 crafted runs, output to /dev/full, a
 # directory among the input files, binary garbage, empty standard input.
 # Every check: the documented exit status, a message naming the place, and
 # the other documents processed. (README.md, "Bad input".)
@@ -103,6 +104,24 @@ for f in mali.txt unifil.txt; do
     echo "$many entities ($f): $n records in about $seconds s"
     ok
 done
+
+# 3b. A catastrophic rule ((?:a|aa)+$, tests/rules-backtrack) on a text of
+#    as many runs of a's: the match limit stops it once, and it is skipped for
+#    the rest of the document, so the time does not grow with the runs.
+python3 -c "print('3 soldiers went to Mali, ' + 'a' * 40 + '! ' + ('a' * 40 + '! ') * $many + 'Chad.')" > runaway.txt
+start=$(date +%s)
+"$newsmine" --rules "$src/tests/rules-backtrack" runaway.txt > out.jsonl 2> err.txt
+s=$? seconds=$(( $(date +%s) - start ))
+if status_is $s 0 "catastrophic rule" &&
+   has err.txt "warning: runaway.txt: rule backtrack:exponential reached the PCRE2 match limit" "catastrophic rule" &&
+   has out.jsonl '"text":"Chad"' "catastrophic rule"; then
+    if $valgrind || [ "$seconds" -le 10 ]; then
+        echo "catastrophic rule on $many runs: about $seconds s"
+        ok
+    else
+        fail "catastrophic rule on $many runs: $seconds s (one match limit per run?)"
+    fi
+fi
 
 # 4. Output that cannot be written: status 4 and a message, at once.
 printf 'Troops arrived in Mali.\n' > mali1.txt
