@@ -9,9 +9,23 @@ uint64_t newsmine_hash_bytes(const void *data, size_t n)
     return newsmine_hash_final(newsmine_hash_more(newsmine_hash_start(), data, n));
 }
 
+static newsmine_status grow_to(newsmine_hash *h, size_t cap);
+
 static newsmine_status grow(newsmine_hash *h)
 {
-    size_t cap = h->slots ? (h->mask + 1) * 2 : 64;
+    return grow_to(h, h->slots ? (h->mask + 1) * 2 : 64);
+}
+
+newsmine_status newsmine_hash_reserve(newsmine_hash *h, size_t n)
+{
+    size_t cap = 64;
+    while (cap * 3 < (n + 1) * 4)
+        cap *= 2;
+    return h->slots && cap <= h->mask + 1 ? NEWSMINE_OK : grow_to(h, cap);
+}
+
+static newsmine_status grow_to(newsmine_hash *h, size_t cap)
+{
     newsmine_hash_slot *slots = calloc(cap, sizeof *slots);
     if (!slots) return NEWSMINE_ERR_NOMEM;
     for (size_t i = 0; h->slots && i <= h->mask; i++) {

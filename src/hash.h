@@ -59,6 +59,10 @@ static inline uint64_t newsmine_hash_final(uint64_t h)
 newsmine_status newsmine_hash_put(newsmine_hash *h, newsmine_arena *arena, const char *key,
                                   size_t n, uint32_t *value_inout, int *inserted);
 
+/* Makes room for n keys in all, so that putting them does not grow the
+ * table step by step. */
+newsmine_status newsmine_hash_reserve(newsmine_hash *h, size_t n);
+
 /* Replaces the value stored for key; false when key is not there. */
 int newsmine_hash_set(newsmine_hash *h, const char *key, size_t n, uint32_t value);
 

@@ -10,6 +10,7 @@
  * options other than i, unknown escapes. */
 #include "prefilter.h"
 
+#include "hash.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -42,6 +43,7 @@ typedef struct charset {
 #define UNBOUNDED UINT32_MAX
 
 typedef struct node node;
+typedef struct strset strset;
 struct node {
     node_kind kind;
     node *parent;
@@ -62,6 +64,8 @@ struct node {
     size_t nkids, kcap;
     /* annotations */
     bool nullable, first_letter, last_letter, first_g, last_g, space;
+    unsigned char exact_state;   /* exact(): 0 not known yet, 1 exact, 2 not */
+    struct strset *exact_set;
     uint32_t runs; /* gaps the text it consumes may touch, at most (gaps()) */
 };
 
@@ -145,29 +149,26 @@ static bool set_has(const charset *cs, uint32_t c)
     return c < 128 && (cs->ascii[c >> 6] >> (c & 63) & 1u);
 }
 
+/* 'A'..'Z' and 'a'..'z' in the second word of the bitmap (65-90, 97-122) */
+#define LETTER_BITS ((((1ull << 26) - 1) << 1) | (((1ull << 26) - 1) << 33))
+
 static bool set_may_letter(const charset *cs)
 {
-    if (cs->letter_beyond) return true;
-    for (uint32_t c = 'A'; c <= 'Z'; c++)
-        if (set_has(cs, c) || set_has(cs, c | 0x20)) return true;
-    return false;
+    return cs->letter_beyond || (cs->ascii[1] & LETTER_BITS) != 0;
 }
 
 static bool set_all_letters(const charset *cs)
 {
-    for (uint32_t c = 'A'; c <= 'Z'; c++)
-        if (!set_has(cs, c) || !set_has(cs, c | 0x20)) return false;
-    return true;
+    return (cs->ascii[1] & LETTER_BITS) == LETTER_BITS;
 }
 
 /* The tokenizer's white space after normalisation: \t \n \v \f \r, space,
  * NEL (other space separators become ' ' or '\n'). */
+#define SPACE_BITS ((0x1full << '\t') | (1ull << ' '))
+
 static bool set_may_space(const charset *cs)
 {
-    static const char spaces[] = "\t\n\v\f\r ";
-    for (const char *c = spaces; *c; c++)
-        if (set_has(cs, (unsigned char)*c)) return true;
-    return cs->nel || cs->other_space;
+    return (cs->ascii[0] & SPACE_BITS) != 0 || cs->nel || cs->other_space;
 }
 
 static bool set_only_digits(const charset *cs)
@@ -683,9 +684,7 @@ static bool set_may_g(const charset *cs)
 static bool set_only_g(const charset *cs)
 {
     if (cs->letter_beyond || cs->other_space || (cs->nonascii && !cs->nel)) return false;
-    for (uint32_t c = 0; c < 128; c++)
-        if (set_has(cs, c) && !(c == ' ' || (c >= '\t' && c <= '\r') || c == '-')) return false;
-    return true;
+    return (cs->ascii[0] & ~(SPACE_BITS | (1ull << '-'))) == 0 && cs->ascii[1] == 0;
 }
 
 static uint32_t add_runs(uint32_t a, uint32_t b)
@@ -934,6 +933,7 @@ static void annotate_gaps(node *nd)
 typedef struct clause {
     newsmine_pf_unit *units;
     size_t count, cap;
+    unsigned cost; /* clause_cost + 1 once known */
 } clause;
 
 typedef struct clause_list {
@@ -952,10 +952,11 @@ static bool same_unit(const newsmine_pf_unit *u, const newsmine_pf_unit *v)
            (u->kind != NEWSMINE_PF_WORD || strcmp(v->text, u->text) == 0);
 }
 
-/* Adds u, or widens the bound of the same unit already there. */
+/* Adds u, or widens the bound of the same unit already there (looked for
+ * in small clauses only: a repeated unit is harmless, only redundant). */
 static bool clause_add_unit(analysis *a, clause *c, newsmine_pf_unit u)
 {
-    for (size_t k = 0; k < c->count; k++) {
+    for (size_t k = 0; c->count <= 32 && k < c->count; k++) {
         newsmine_pf_unit *v = &c->units[k];
         if (same_unit(v, &u)) {
             if (u.max_gaps > v->max_gaps) v->max_gaps = u.max_gaps;
@@ -974,6 +975,7 @@ static bool clause_add_unit(analysis *a, clause *c, newsmine_pf_unit u)
         c->cap = cap;
     }
     c->units[c->count++] = u;
+    c->cost = 0;
     return true;
 }
 
@@ -1006,6 +1008,7 @@ static bool single_unit(analysis *a, clause_list *out, newsmine_pf_unit u, uint3
 /* Words common enough in news that a clause of them filters little. */
 static bool common_word(const char *w)
 {
+    if (strlen(w) > 4) return false; /* none is longer */
     static const char *const words[] = {
         "the", "a", "an", "of", "and", "in", "to", "for", "on", "at", "by", "with", "from",
         "is", "was", "are", "were", "be", "that", "as", "it", "or", "s", "said", "has",
@@ -1025,12 +1028,19 @@ static unsigned unit_cost(const newsmine_pf_unit *u)
     return n >= 6 ? 2 : n >= 4 ? 3 : n == 3 ? 6 : n == 2 ? 12 : 30;
 }
 
-static unsigned clause_cost(const clause *c)
+static unsigned clause_cost_compute(const clause *c)
 {
     unsigned cost = 0;
     for (size_t k = 0; k < c->count && cost < 100000; k++)
         cost += unit_cost(&c->units[k]) * (c->units[k].max_gaps == NEWSMINE_PF_UNBOUNDED ? 2 : 1);
     return cost;
+}
+
+static unsigned clause_cost(const clause *c)
+{
+    clause *m = (clause *)c;
+    if (!m->cost) m->cost = clause_cost_compute(c) + 1;
+    return m->cost - 1;
 }
 
 static const clause *best_clause(const clause_list *l)
@@ -1056,39 +1066,44 @@ static bool is_separator(uint32_t cp)
  * {said, says}. */
 enum { EXACT_MAX_STRINGS = 64, EXACT_MAX_LEN = 48 };
 
-typedef struct strset {
+struct strset {
     char *s[EXACT_MAX_STRINGS];
+    unsigned char len[EXACT_MAX_STRINGS];
     size_t n;
-} strset;
+};
 
 static bool strset_add(analysis *a, strset *set, const char *x, size_t n)
 {
     if (n > EXACT_MAX_LEN) return false;
     for (size_t k = 0; k < set->n; k++)
-        if (strlen(set->s[k]) == n && memcmp(set->s[k], x, n) == 0) return true;
+        if (set->len[k] == n && memcmp(set->s[k], x, n) == 0) return true;
     if (set->n == EXACT_MAX_STRINGS) return false;
     char *c = newsmine_arena_strndup(a->arena, x, n);
     if (!c) return a->nomem = true, false;
+    set->len[set->n] = (unsigned char)n;
     set->s[set->n++] = c;
     return true;
 }
 
 static bool exact(analysis *a, const node *nd, strset *out);
+static const strset *exact_of(analysis *a, const node *nd);
 
 static bool exact_product(analysis *a, node *const *kids, size_t n, strset *out)
 {
     out->n = 0;
     if (!strset_add(a, out, "", 0)) return false;
     for (size_t k = 0; k < n; k++) {
-        strset part, next = {{NULL}, 0};
-        if (!exact(a, kids[k], &part)) return false;
+        strset next;
+        next.n = 0;
+        const strset *part = exact_of(a, kids[k]);
+        if (!part) return false;
         for (size_t i = 0; i < out->n; i++)
-            for (size_t j = 0; j < part.n; j++) {
+            for (size_t j = 0; j < part->n; j++) {
                 char buf[2 * EXACT_MAX_LEN + 1];
-                size_t li = strlen(out->s[i]), lj = strlen(part.s[j]);
+                size_t li = out->len[i], lj = part->len[j];
                 if (li + lj > EXACT_MAX_LEN) return false;
                 memcpy(buf, out->s[i], li);
-                memcpy(buf + li, part.s[j], lj);
+                memcpy(buf + li, part->s[j], lj);
                 if (!strset_add(a, &next, buf, li + lj)) return false;
             }
         *out = next;
@@ -1096,7 +1111,7 @@ static bool exact_product(analysis *a, node *const *kids, size_t n, strset *out)
     return true;
 }
 
-static bool exact(analysis *a, const node *nd, strset *out)
+static bool exact_compute(analysis *a, const node *nd, strset *out)
 {
     out->n = 0;
     switch (nd->kind) {
@@ -1133,10 +1148,10 @@ static bool exact(analysis *a, const node *nd, strset *out)
     }
     case N_ALT:
         for (size_t k = 0; k < nd->nkids; k++) {
-            strset b;
-            if (!exact(a, nd->kids[k], &b)) return false;
-            for (size_t j = 0; j < b.n; j++)
-                if (!strset_add(a, out, b.s[j], strlen(b.s[j]))) return false;
+            const strset *b = exact_of(a, nd->kids[k]);
+            if (!b) return false;
+            for (size_t j = 0; j < b->n; j++)
+                if (!strset_add(a, out, b->s[j], b->len[j])) return false;
         }
         return out->n > 0;
     case N_CONCAT:
@@ -1144,6 +1159,29 @@ static bool exact(analysis *a, const node *nd, strset *out)
     default:
         return false;
     }
+}
+
+/* exact_compute, once per node: the strings, or NULL. */
+static const strset *exact_of(analysis *a, const node *nd)
+{
+    node *m = (node *)nd; /* the cache lives in the node */
+    if (m->exact_state == 0) {
+        strset *tmp = newsmine_arena_alloc(a->arena, sizeof *tmp);
+        if (!tmp) return a->nomem = true, NULL;
+        bool ok = exact_compute(a, nd, tmp);
+        if (a->nomem) return NULL;
+        m->exact_state = ok ? 1 : 2;
+        m->exact_set = ok ? tmp : NULL;
+    }
+    return m->exact_state == 1 ? m->exact_set : NULL;
+}
+
+static bool exact(analysis *a, const node *nd, strset *out)
+{
+    const strset *s = exact_of(a, nd);
+    if (!s) return false;
+    *out = *s;
+    return true;
 }
 
 /* Kids [from, to) of a concatenation (the first and the last matching
@@ -1194,7 +1232,7 @@ static bool word_clause(analysis *a, const node *seq, size_t from, size_t to, ui
         if (!nsubs[k]) return true; /* a string with no bounded word: no clause */
     }
     /* a word all the strings have, or the longest of each string */
-    clause c = {NULL, 0, 0}, common = {NULL, 0, 0};
+    clause c = {NULL, 0, 0, 0}, common = {NULL, 0, 0, 0};
     for (size_t i = 0; i < nsubs[0] && !common.count; i++) {
         const sub *x = &subs[0][i];
         size_t worst = x->gaps;
@@ -1233,21 +1271,21 @@ static bool word_clause(analysis *a, const node *seq, size_t from, size_t to, ui
 /* A kid that matches separators only (or nothing). */
 static bool separator_only(analysis *a, const node *nd)
 {
-    strset s;
-    if (!exact(a, nd, &s)) return false;
-    for (size_t k = 0; k < s.n; k++)
-        if (strspn(s.s[k], " ") != strlen(s.s[k])) return false;
+    const strset *s = exact_of(a, nd);
+    if (!s) return false;
+    for (size_t k = 0; k < s->n; k++)
+        if (strspn(s->s[k], " ") != s->len[k]) return false;
     return true;
 }
 
 /* A kid that matches a few strings of letters and separators (exact). */
 static bool is_exact(analysis *a, const node *nd, bool *letters)
 {
-    strset s;
-    if (zero_width(nd) || !exact(a, nd, &s)) return false;
-    *letters = s.n > 0;
-    for (size_t k = 0; k < s.n && *letters; k++)
-        *letters = s.s[k][0] && !strchr(s.s[k], ' ');
+    const strset *s = zero_width(nd) ? NULL : exact_of(a, nd);
+    if (!s) return false;
+    *letters = s->n > 0;
+    for (size_t k = 0; k < s->n && *letters; k++)
+        *letters = s->len[k] && !memchr(s->s[k], ' ', s->len[k]);
     return true;
 }
 
@@ -1307,7 +1345,7 @@ static bool collect_concat(analysis *a, const node *seq, uint32_t offset, clause
 /* One clause for an alternation: the best clause of every branch, joined. */
 static bool collect_alt(analysis *a, const node *alt, uint32_t offset, clause_list *out)
 {
-    clause joined = {NULL, 0, 0};
+    clause joined = {NULL, 0, 0, 0};
     for (size_t k = 0; k < alt->nkids; k++) {
         clause_list branch = {NULL, 0, 0};
         if (!collect(a, alt->kids[k], offset, &branch)) return false;
@@ -1554,16 +1592,19 @@ bool newsmine_pf_is_symbol(uint32_t cp)
     return cp == 0x20AC || cp == 0xA3 || cp == 0xA5; /* euro, pound, yen */
 }
 
+/* The same units (in any order): compared by a fingerprint of the texts. */
 static bool same_units(const clause *x, const clause *y)
 {
     if (x->count != y->count) return false;
+    uint64_t fx = 0, fy = 0;
     for (size_t k = 0; k < x->count; k++) {
-        bool found = false;
-        for (size_t j = 0; j < y->count && !found; j++)
-            found = same_unit(&x->units[k], &y->units[j]);
-        if (!found) return false;
+        const newsmine_pf_unit *u = &x->units[k], *v = &y->units[k];
+        fx += (u->kind == NEWSMINE_PF_WORD ? newsmine_hash_bytes(u->text, strlen(u->text)) : 0) +
+              u->cp * 31u + (uint64_t)u->kind * 7u;
+        fy += (v->kind == NEWSMINE_PF_WORD ? newsmine_hash_bytes(v->text, strlen(v->text)) : 0) +
+              v->cp * 31u + (uint64_t)v->kind * 7u;
     }
-    return true;
+    return fx == fy;
 }
 
 static int by_cost(const void *x, const void *y)

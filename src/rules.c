@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,8 @@ size_t newsmine_fold(const char *s, size_t n, char *out)
             out[o++] = ' ';
             space = false;
         }
-        if (c < 0x80) {
-            out[o++] = (char)tolower(c);
+        if (c < 0x80) { /* ASCII case, whatever the locale */
+            out[o++] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
             i++;
             continue;
         }
@@ -116,6 +117,31 @@ typedef struct pending_lookup {
     unsigned long line, col;
 } pending_lookup;
 
+/* JIT compilation and prefilter analysis of the rules run on a second
+ * thread while the files are read and the indexes built (the main thread
+ * takes what is left at the end): each job touches only its own pattern. */
+typedef struct compile_job {
+    pcre2_code *code;
+    const char *pattern; /* the expanded pattern (in the rule set's arena) */
+    size_t len;
+    bool analyze;        /* anchored rules: prefilters */
+    newsmine_pf_clause *pf;
+    size_t pf_count;
+    newsmine_pf_bytes first;
+    newsmine_status status;
+} compile_job;
+
+typedef struct compiler {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    compile_job **jobs; /* one per rule, in rule order */
+    size_t count, cap, next;
+    bool closing; /* no job will come: the thread ends when none is left */
+    bool started;
+    pthread_t thread;
+    newsmine_arena arena; /* what the thread allocates */
+} compiler;
+
 typedef struct loader {
     newsmine_rules *rules;
     newsmine_error *err;
@@ -131,6 +157,7 @@ typedef struct loader {
     vec abbrevs;  /* char * (arena) */
     vec trig;     /* per rule: vec of folded trigger words (arena strings) */
     pending_rule *open;
+    compiler comp;
 } loader;
 
 static newsmine_status fail_at(loader *ld, size_t byte_col, const char *fmt, ...)
@@ -291,11 +318,30 @@ static bool key_is_numeric(const char *key)
     return false;
 }
 
+/* -?digits(.digits)?: what strtod reads whole (the common case, without
+ * calling it) */
+static bool plain_decimal(const char *s, size_t n)
+{
+    size_t i = s[0] == '-';
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == d) return false;
+    if (i < n && s[i] == '.') {
+        size_t f = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == f) return false;
+    }
+    return i == n;
+}
+
 static bool looks_numeric(const char *s, size_t n)
 {
     if (!n) return false;
     char buf[64];
     if (n >= sizeof buf) return false;
+    if (plain_decimal(s, n)) return true;
     memcpy(buf, s, n);
     buf[n] = '\0';
     char *end;
@@ -305,6 +351,19 @@ static bool looks_numeric(const char *s, size_t n)
 
 static const char *json_string(loader *ld, const char *s, size_t n)
 {
+    /* nothing to escape (almost every cell): quoted as it is */
+    size_t k = 0;
+    while (k < n && s[k] != '"' && s[k] != '\\' && (unsigned char)s[k] >= 0x20)
+        k++;
+    if (k == n) {
+        char *q = newsmine_arena_alloc(&ld->rules->arena, n + 3);
+        if (!q) return NULL;
+        q[0] = '"';
+        memcpy(q + 1, s, n);
+        q[n + 1] = '"';
+        q[n + 2] = '\0';
+        return q;
+    }
     newsmine_buffer b = {0};
     bool ok = newsmine_buffer_putc(&b, '"') == NEWSMINE_OK;
     for (size_t i = 0; ok && i < n; i++) {
@@ -323,9 +382,10 @@ static const char *json_string(loader *ld, const char *s, size_t n)
     return out;
 }
 
-static const char *cell_json(loader *ld, const char *key, const char *s, size_t n)
+/* A cell of a column whose key is numeric by the schema. */
+static const char *cell_json_numeric(loader *ld, const char *s, size_t n)
 {
-    if (key_is_numeric(key) && looks_numeric(s, n)) return arena_str(ld, s, n);
+    if (looks_numeric(s, n)) return arena_str(ld, s, n);
     return json_string(ld, s, n);
 }
 
@@ -366,7 +426,8 @@ static size_t split_tabs(char *line, char **cells, size_t max)
 enum { MAX_COLUMNS = 32 };
 
 static newsmine_status list_add_row(loader *ld, newsmine_list *list, char **cells,
-                                    unsigned long line, vec *names, vec *rows)
+                                    unsigned long line, const bool *numeric_column, vec *names,
+                                    vec *rows)
 {
     const char *name = cells[0];
     if (!name[0]) return newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, list->file, line, 1,
@@ -379,7 +440,9 @@ static newsmine_status list_add_row(loader *ld, newsmine_list *list, char **cell
     for (size_t c = 1; c < list->column_count; c++) {
         row[c - 1].key = list->columns[c];
         size_t n = strlen(cells[c]);
-        row[c - 1].json = n ? cell_json(ld, list->columns[c], cells[c], n) : NULL;
+        row[c - 1].json = !n                  ? NULL
+                          : numeric_column[c] ? cell_json_numeric(ld, cells[c], n)
+                                              : json_string(ld, cells[c], n);
         if (n && !row[c - 1].json) return nomem(ld);
     }
     *slot_name = arena_str(ld, name, strlen(name));
@@ -387,12 +450,13 @@ static newsmine_status list_add_row(loader *ld, newsmine_list *list, char **cell
     if (!*slot_name) return nomem(ld);
 
     size_t len = strlen(name);
-    char *key = malloc(len * 2 + 4);
+    char stack[256];
+    char *key = len * 2 + 4 <= sizeof stack ? stack : malloc(len * 2 + 4);
     if (!key) return nomem(ld);
     size_t klen = list->fold_case ? newsmine_fold(name, len, key) : (memcpy(key, name, len), len);
     uint32_t value = (uint32_t)(names->len - 1);
     newsmine_status st = newsmine_hash_put(&list->index, &ld->rules->arena, key, klen, &value, NULL);
-    free(key);
+    if (key != stack) free(key);
     return st == NEWSMINE_OK ? NEWSMINE_OK : nomem(ld);
 }
 
@@ -414,6 +478,16 @@ static newsmine_status list_parse(loader *ld, newsmine_list *list, char *data, s
     for (size_t i = 0; i < ncol; i++)
         if (!(list->columns[i] = arena_str(ld, cells[i], strlen(cells[i])))) return nomem(ld);
 
+    size_t lines = 0;
+    for (const char *q = c.p; q && q < c.end; q++) {
+        q = memchr(q, '\n', (size_t)(c.end - q));
+        if (!q) break;
+        lines++;
+    }
+    if (newsmine_hash_reserve(&list->index, lines + 1)) return nomem(ld);
+    bool numeric_column[MAX_COLUMNS];
+    for (size_t i = 0; i < ncol; i++)
+        numeric_column[i] = i > 0 && key_is_numeric(list->columns[i]);
     vec names = {.size = sizeof(const char *)}, rows = {.size = sizeof(newsmine_kv *)};
     newsmine_status st = NEWSMINE_OK;
     for (char *line; st == NEWSMINE_OK && (line = tsv_next_line(&c));) {
@@ -424,7 +498,7 @@ static newsmine_status list_parse(loader *ld, newsmine_list *list, char *data, s
             st = newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, list->file, c.line, 1,
                                     "%zu columns where the header has %zu", n, ncol);
         else
-            st = list_add_row(ld, list, cells, c.line, &names, &rows);
+            st = list_add_row(ld, list, cells, c.line, numeric_column, &names, &rows);
     }
     if (st == NEWSMINE_OK) {
         list->row_count = names.len;
@@ -1086,18 +1160,101 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
         return newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, ld->file, line, col,
                                   "in rule %s: %s", p->rule.id, (const char *)msg);
     }
-    int jit = pcre2_jit_compile(p->rule.code, PCRE2_JIT_COMPLETE);
-    if (jit != 0 && jit != PCRE2_ERROR_JIT_BADOPTION) {
-        /* No JIT here (an unsupported CPU): the interpreter gives the same results. */
-    }
     p->rule.pattern = arena_str(ld, p->pattern.data, p->pattern.len);
     if (!p->rule.pattern) return nomem(ld);
-    /* What an anchored attempt needs in the text (rules that scan have none) */
-    if (!(p->rule.trigger_classes & NEWSMINE_TRIGGER_SCAN) &&
-        newsmine_prefilter_analyze(p->pattern.data, p->pattern.len, &ld->rules->arena,
-                                   &p->rule.pf, &p->rule.pf_count, &p->rule.first) != NEWSMINE_OK)
-        return nomem(ld);
     return NEWSMINE_OK;
+}
+
+/* --------------------------------------------------- background compiling */
+
+/* JIT code (no JIT on an unsupported CPU: the interpreter gives the same
+ * results) and what an anchored attempt needs in the text. */
+static void run_compile_job(compile_job *j, newsmine_arena *arena)
+{
+    pcre2_jit_compile(j->code, PCRE2_JIT_COMPLETE);
+    if (j->analyze)
+        j->status = newsmine_prefilter_analyze(j->pattern, j->len, arena, &j->pf, &j->pf_count,
+                                               &j->first);
+}
+
+/* The next job nobody took, or NULL; waits for one unless the caller is
+ * the main thread (wait false) or the queue is closed. */
+static compile_job *next_compile_job(compiler *c, bool wait)
+{
+    pthread_mutex_lock(&c->mu);
+    while (wait && c->next == c->count && !c->closing)
+        pthread_cond_wait(&c->cv, &c->mu);
+    compile_job *j = c->next < c->count ? c->jobs[c->next++] : NULL;
+    pthread_mutex_unlock(&c->mu);
+    return j;
+}
+
+static void *compiler_main(void *arg)
+{
+    compiler *c = arg;
+    for (compile_job *j; (j = next_compile_job(c, true));)
+        run_compile_job(j, &c->arena);
+    return NULL;
+}
+
+static newsmine_status compiler_add(loader *ld, compile_job *j)
+{
+    compiler *c = &ld->comp;
+    pthread_mutex_lock(&c->mu);
+    if (c->count == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        compile_job **p = realloc(c->jobs, cap * sizeof *p);
+        if (!p) {
+            pthread_mutex_unlock(&c->mu);
+            return nomem(ld);
+        }
+        c->jobs = p;
+        c->cap = cap;
+    }
+    c->jobs[c->count++] = j;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    return NEWSMINE_OK;
+}
+
+/* Runs what is left on this thread, then waits for the other. */
+static void compiler_finish(compiler *c, newsmine_arena *arena)
+{
+    for (compile_job *j; (j = next_compile_job(c, false));)
+        run_compile_job(j, arena);
+    pthread_mutex_lock(&c->mu);
+    c->closing = true;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    if (c->started) pthread_join(c->thread, NULL);
+    c->started = false;
+}
+
+static void compiler_init(compiler *c)
+{
+    memset(c, 0, sizeof *c);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    newsmine_arena_init(&c->arena);
+    /* without a second thread every job runs at the end, on this one */
+    c->started = pthread_create(&c->thread, NULL, compiler_main, c) == 0;
+}
+
+/* Stops the thread (after the job it runs) and frees the jobs. */
+static void compiler_free(compiler *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->next = c->count; /* nothing more to take */
+    c->closing = true;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    if (c->started) pthread_join(c->thread, NULL);
+    for (size_t i = 0; i < c->count; i++)
+        free(c->jobs[i]);
+    free(c->jobs);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    newsmine_arena_free(&c->arena);
 }
 
 static newsmine_status read_group_names(loader *ld, pending_rule *p)
@@ -1175,6 +1332,16 @@ static newsmine_status rule_end(loader *ld)
         *slot = p->rule;
         *trig = p->triggers;
         p->triggers = (vec){0};
+        compile_job *j = calloc(1, sizeof *j);
+        if (!j) st = nomem(ld);
+        else {
+            *j = (compile_job){.code = slot->code,
+                               .pattern = slot->pattern,
+                               .len = strlen(slot->pattern),
+                               .analyze = !(slot->trigger_classes & NEWSMINE_TRIGGER_SCAN)};
+            st = compiler_add(ld, j);
+            if (st) free(j);
+        }
     }
     pending_free(p);
     ld->open = NULL;
@@ -1305,6 +1472,18 @@ static newsmine_status name_key(loader *ld, newsmine_arena *scratch, const char 
     newsmine_token *toks;
     size_t count;
     key->len = 0;
+    /* words of ASCII letters with single spaces: the tokens are the words */
+    size_t n = 0, words = 1;
+    for (; name[n]; n++) {
+        unsigned char c = (unsigned char)name[n];
+        if (c == ' ' && n && name[n - 1] != ' ') words++;
+        else if ((unsigned char)((c | 0x20) - 'a') >= 26) break;
+    }
+    if (!name[n] && n && name[n - 1] != ' ') {
+        if (newsmine_buffer_append(key, name, n)) return nomem(ld);
+        *tokens = (uint32_t)words;
+        return NEWSMINE_OK;
+    }
     if (newsmine_normalize(name, strlen(name), scratch, &nt) ||
         newsmine_tokenize(ld->rules->tokenizer, nt.text, nt.len, scratch, &toks, &count))
         return nomem(ld);
@@ -1385,7 +1564,11 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
         total += r->gazetteers[g].list->row_count;
     /* one entry for the name as written and one for its folded form */
     r->gaz_entries = newsmine_arena_alloc(&r->arena, (2 * total + 1) * sizeof *r->gaz_entries);
-    if (!r->gaz_entries) return nomem(ld);
+    if (!r->gaz_entries || newsmine_hash_reserve(&r->gaz_exact, total) ||
+        newsmine_hash_reserve(&r->gaz_fold, total) ||
+        newsmine_hash_reserve(&r->gaz_prefix, total + total / 2) ||
+        newsmine_hash_reserve(&r->words, total))
+        return nomem(ld);
     newsmine_arena scratch;
     newsmine_arena_init(&scratch);
     newsmine_buffer key = {0};
@@ -1408,7 +1591,15 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
                 }
                 folded = p;
             }
-            size_t flen = newsmine_fold(key.data, key.len, folded);
+            /* ASCII letters and single spaces (most names): lower case is the fold */
+            size_t flen = 0;
+            bool plain = true;
+            for (; flen < key.len && plain; flen++) {
+                unsigned char c = (unsigned char)key.data[flen];
+                plain = c == ' ' || (unsigned char)((c | 0x20) - 'a') < 26;
+                folded[flen] = (char)(c == ' ' ? c : c | 0x20);
+            }
+            if (!plain) flen = newsmine_fold(key.data, key.len, folded);
             uint32_t e = (uint32_t)r->gaz_entry_count;
             r->gaz_entries[e] = (newsmine_gaz_entry){(uint32_t)g, (uint32_t)row, UINT32_MAX};
             r->gaz_entries[e + 1] = r->gaz_entries[e];
@@ -1419,7 +1610,9 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
             /* the first token's folded form opens the window */
             size_t first = strcspn(key.data, " ");
             char fw[512];
-            size_t fwn = first * 2 + 4 <= sizeof fw ? newsmine_fold(key.data, first, fw) : 0;
+            size_t fwn = first * 2 + 4 > sizeof fw ? 0
+                         : plain                 ? (memcpy(fw, folded, first), first)
+                                                 : newsmine_fold(key.data, first, fw);
             newsmine_word_entry *we = NULL;
             if (!st && fwn &&
                 !(st = word_entry_for(ld, fw, fwn, &ib->entries, &ib->count, &ib->cap, &we)))
@@ -1620,6 +1813,25 @@ static newsmine_status index_prefilters(loader *ld, index_builder *ib)
     return st;
 }
 
+/* The background work done: the prefilters into the rules. */
+static newsmine_status collect_compiled(loader *ld)
+{
+    newsmine_rules *r = ld->rules;
+    compiler *c = &ld->comp;
+    compiler_finish(c, &r->arena);
+    for (size_t i = 0; i < r->rule_count && i < c->count; i++) {
+        const compile_job *j = c->jobs[i];
+        if (j->status) return nomem(ld);
+        r->rules[i].pf = j->pf;
+        r->rules[i].pf_count = j->pf_count;
+        r->rules[i].first = j->first;
+    }
+    /* the thread's allocations now belong to the rule set */
+    r->compile_arena = c->arena;
+    newsmine_arena_init(&c->arena);
+    return NEWSMINE_OK;
+}
+
 static newsmine_status build_indexes(loader *ld)
 {
     newsmine_rules *r = ld->rules;
@@ -1627,6 +1839,7 @@ static newsmine_status build_indexes(loader *ld)
     newsmine_status st = index_gazetteers(ld, &ib);
     if (!st) st = index_triggers(ld, &ib);
     if (!st) st = index_classes(ld);
+    if (!st) st = collect_compiled(ld);
     if (!st) st = index_prefilters(ld, &ib);
     if (!st) {
         r->word_entries = newsmine_arena_alloc(&r->arena, (ib.count + 1) * sizeof *ib.entries);
@@ -1670,6 +1883,7 @@ static newsmine_status settle(loader *ld)
 
 static void loader_free(loader *ld)
 {
+    compiler_free(&ld->comp); /* before the codes it compiles go */
     newsmine_rule *rules = ld->rules_v.data;
     for (size_t i = 0; i < ld->rules_v.len; i++)
         pcre2_code_free(rules[i].code);
@@ -1731,6 +1945,7 @@ newsmine_status newsmine_rules_load(const char *dir, newsmine_rules **out, newsm
     ld.rules_v.size = sizeof(newsmine_rule);
     ld.abbrevs.size = sizeof(char *);
     ld.trig.size = sizeof(vec);
+    compiler_init(&ld.comp);
     r->dir = strdup(dir);
     newsmine_status st = r->dir ? load_all(&ld, dir) : nomem(&ld);
     loader_free(&ld);
@@ -1753,6 +1968,7 @@ void newsmine_rules_free(newsmine_rules *r)
     newsmine_hash_free(&r->gaz_exact);
     newsmine_hash_free(&r->gaz_fold);
     newsmine_hash_free(&r->gaz_prefix);
+    newsmine_arena_free(&r->compile_arena);
     newsmine_tokenizer_free(r->tokenizer);
     newsmine_arena_free(&r->arena);
     free(r->dir);
