@@ -94,7 +94,10 @@ static const pcre2_call rule_fns[128] = {
     RULE_REF8(12), RULE_REF8(13), RULE_REF8(14), RULE_REF8(15)};
 #define PCRE2_MATCH(i, ...) rule_fns[(i) % 128](__VA_ARGS__)
 #else
-#define PCRE2_MATCH(i, ...) pcre2_match(__VA_ARGS__)
+/* With JIT code, pcre2_jit_match: the same results without pcre2_match's
+ * checks of its arguments (the text is valid UTF-8, the options fixed). */
+#define PCRE2_MATCH(i, code, ...)                                                                  \
+    (m->rules->rules[i].jit ? pcre2_jit_match(code, __VA_ARGS__) : pcre2_match(code, __VA_ARGS__))
 #endif
 
 /* pcre2_match, counted when profiling. */
@@ -106,8 +109,8 @@ static int run_pcre2(newsmine_matcher *m, uint32_t rule_index, const char *text,
         return PCRE2_MATCH(rule_index, rule->code, (PCRE2_SPTR)text, len, start,
                            PCRE2_NO_UTF_CHECK, m->md, m->mcontext);
     unsigned long long t0 = newsmine_now_ns();
-    int rc = pcre2_match(rule->code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK, m->md,
-                         m->mcontext);
+    int rc = PCRE2_MATCH(rule_index, rule->code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK,
+                         m->md, m->mcontext);
     newsmine_rule_stats *s = &m->stats[rule_index];
     s->ns += newsmine_now_ns() - t0;
     s->calls++;

@@ -128,6 +128,7 @@ typedef struct compile_job {
     newsmine_pf_clause *pf;
     size_t pf_count;
     newsmine_pf_bytes first;
+    bool jit;
     newsmine_status status;
 } compile_job;
 
@@ -1171,7 +1172,7 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
  * results) and what an anchored attempt needs in the text. */
 static void run_compile_job(compile_job *j, newsmine_arena *arena)
 {
-    pcre2_jit_compile(j->code, PCRE2_JIT_COMPLETE);
+    j->jit = pcre2_jit_compile(j->code, PCRE2_JIT_COMPLETE) == 0;
     if (j->analyze)
         j->status = newsmine_prefilter_analyze(j->pattern, j->len, arena, &j->pf, &j->pf_count,
                                                &j->first);
@@ -1825,6 +1826,7 @@ static newsmine_status collect_compiled(loader *ld)
         r->rules[i].pf = j->pf;
         r->rules[i].pf_count = j->pf_count;
         r->rules[i].first = j->first;
+        r->rules[i].jit = j->jit;
     }
     /* the thread's allocations now belong to the rule set */
     r->compile_arena = c->arena;

@@ -111,6 +111,7 @@ typedef struct newsmine_rule {
     newsmine_pf_clause *pf;
     newsmine_pf_bytes first; /* what the first bytes of a match are */
     const char *pattern;     /* the expanded pattern, as compiled */
+    bool jit;                /* JIT code made: pcre2_jit_match may be called */
 } newsmine_rule;
 
 /* What a token's folded text starts: the rules it triggers and the longest
