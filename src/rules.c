@@ -120,7 +120,13 @@ typedef struct pending_lookup {
 /* JIT compilation and prefilter analysis of the rules run on a second
  * thread while the files are read and the indexes built (the main thread
  * takes what is left at the end): each job touches only its own pattern. */
+struct loader;
+struct index_builder;
+
 typedef struct compile_job {
+    /* the gazetteer index instead of a rule (gaz_loader not NULL) */
+    struct loader *gaz_loader;
+    struct index_builder *gaz_builder;
     pcre2_code *code;
     const char *pattern; /* the expanded pattern (in the rule set's arena) */
     size_t len;
@@ -140,7 +146,8 @@ typedef struct compiler {
     bool closing; /* no job will come: the thread ends when none is left */
     bool started;
     pthread_t thread;
-    newsmine_arena arena; /* what the thread allocates */
+    newsmine_arena arena;      /* what the thread allocates */
+    newsmine_arena main_arena; /* what jobs run on the loading thread allocate */
 } compiler;
 
 typedef struct loader {
@@ -1170,8 +1177,14 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
 
 /* JIT code (no JIT on an unsupported CPU: the interpreter gives the same
  * results) and what an anchored attempt needs in the text. */
+static newsmine_status index_gazetteers(struct loader *ld, struct index_builder *ib);
+
 static void run_compile_job(compile_job *j, newsmine_arena *arena)
 {
+    if (j->gaz_loader) {
+        j->status = index_gazetteers(j->gaz_loader, j->gaz_builder);
+        return;
+    }
     j->jit = pcre2_jit_compile(j->code, PCRE2_JIT_COMPLETE) == 0;
     if (j->analyze)
         j->status = newsmine_prefilter_analyze(j->pattern, j->len, arena, &j->pf, &j->pf_count,
@@ -1237,6 +1250,7 @@ static void compiler_init(compiler *c)
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     newsmine_arena_init(&c->arena);
+    newsmine_arena_init(&c->main_arena);
     /* without a second thread every job runs at the end, on this one */
     c->started = pthread_create(&c->thread, NULL, compiler_main, c) == 0;
 }
@@ -1256,6 +1270,7 @@ static void compiler_free(compiler *c)
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
     newsmine_arena_free(&c->arena);
+    newsmine_arena_free(&c->main_arena);
 }
 
 static newsmine_status read_group_names(loader *ld, pending_rule *p)
@@ -1819,7 +1834,6 @@ static newsmine_status collect_compiled(loader *ld)
 {
     newsmine_rules *r = ld->rules;
     compiler *c = &ld->comp;
-    compiler_finish(c, &r->arena);
     for (size_t i = 0; i < r->rule_count && i < c->count; i++) {
         const compile_job *j = c->jobs[i];
         if (j->status) return nomem(ld);
@@ -1828,9 +1842,11 @@ static newsmine_status collect_compiled(loader *ld)
         r->rules[i].first = j->first;
         r->rules[i].jit = j->jit;
     }
-    /* the thread's allocations now belong to the rule set */
+    /* the jobs' allocations now belong to the rule set */
     r->compile_arena = c->arena;
+    r->compile_arena2 = c->main_arena;
     newsmine_arena_init(&c->arena);
+    newsmine_arena_init(&c->main_arena);
     return NEWSMINE_OK;
 }
 
@@ -1838,7 +1854,19 @@ static newsmine_status build_indexes(loader *ld)
 {
     newsmine_rules *r = ld->rules;
     index_builder ib = {0};
-    newsmine_status st = index_gazetteers(ld, &ib);
+    /* the gazetteer index is one more job for the second thread (it alone
+     * allocates from the rule set's arena meanwhile); this thread takes the
+     * rules' jobs that are left, then waits */
+    newsmine_status st = NEWSMINE_OK;
+    compile_job *gz = calloc(1, sizeof *gz);
+    if (!gz) st = nomem(ld);
+    else {
+        gz->gaz_loader = ld;
+        gz->gaz_builder = &ib;
+        if ((st = compiler_add(ld, gz))) free(gz);
+    }
+    compiler_finish(&ld->comp, &ld->comp.main_arena);
+    if (!st) st = gz->status;
     if (!st) st = index_triggers(ld, &ib);
     if (!st) st = index_classes(ld);
     if (!st) st = collect_compiled(ld);
@@ -1971,6 +1999,7 @@ void newsmine_rules_free(newsmine_rules *r)
     newsmine_hash_free(&r->gaz_fold);
     newsmine_hash_free(&r->gaz_prefix);
     newsmine_arena_free(&r->compile_arena);
+    newsmine_arena_free(&r->compile_arena2);
     newsmine_tokenizer_free(r->tokenizer);
     newsmine_arena_free(&r->arena);
     free(r->dir);

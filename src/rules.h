@@ -132,7 +132,7 @@ typedef struct newsmine_pf_member {
 
 struct newsmine_rules {
     newsmine_arena arena; /* every string and array below */
-    newsmine_arena compile_arena; /* the prefilters analysed on the loading thread */
+    newsmine_arena compile_arena, compile_arena2; /* the prefilters analysed while loading */
     char *dir;
 
     size_t rule_count;
