@@ -38,7 +38,7 @@ static size_t first_ending_after(const newsmine_candidate *kept, size_t n, uint3
 
 /* Whether an entity of kept overlaps [start, end), other than one nested
  * inside after its start: a count yields to the place it is part of ("Park
- * named after 28 Panfilov Guards") and to the year that is its number ("in
+ * named after the 28 Heroes") and to the year that is its number ("in
  * 2014 troops arrived"), but keeps the place inside it ("three U.S.
  * soldiers"). */
 static bool overlaps_not_nested(const newsmine_candidate *kept, size_t n, uint32_t start,
@@ -102,8 +102,8 @@ newsmine_status newsmine_resolve(const newsmine_rules *rules, const newsmine_can
     }
     /* A type is resolved after the types it yields to, so that its
      * candidates overlapping those are out before the longest of the rest
-     * is chosen ("Parliament Konstantin Avershin" does not hide "Konstantin
-     * Avershin" when the organisation takes "Parliament"). */
+     * is chosen ("Parliament Anna Petrova" does not hide "Anna
+     * Petrova" when the organisation takes "Parliament"). */
     size_t begin[NEWSMINE_TYPE_COUNT] = {0}, len[NEWSMINE_TYPE_COUNT] = {0}, total = 0;
     unsigned done = 0;
     for (size_t round = 0; round < NEWSMINE_TYPE_COUNT; round++)
