@@ -546,8 +546,9 @@ static bool lookup_window(newsmine_matcher *m, const gaz_window *w, const char *
  * spaces: newsmine_fold of the joined tokens. */
 static void match_gazetteers_at(newsmine_matcher *m, const char *text,
                                 const newsmine_token *tokens, size_t count, size_t i,
-                                uint32_t max_tokens, unsigned types)
+                                const newsmine_word_entry *we, unsigned types)
 {
+    uint32_t max_tokens = we->gaz_max_tokens;
     const newsmine_rules *r = m->rules;
     size_t kmax = max_tokens < count - i ? max_tokens : count - i;
     size_t need = 0, fneed = 0;
@@ -562,6 +563,7 @@ static void match_gazetteers_at(newsmine_matcher *m, const char *text,
     }
     gaz_whole *whole = m->whole; /* room for max_tokens */
     size_t nwhole = 0, n = 0, fn = 0;
+    bool was_whole = false;
     uint64_t h = newsmine_hash_start();
     for (size_t k = 1; k <= kmax; k++) {
         const newsmine_token *t = &tokens[i + k - 1];
@@ -579,9 +581,16 @@ static void match_gazetteers_at(newsmine_matcher *m, const char *text,
             fn += tl;
         }
         uint64_t fh = newsmine_hash_final(h);
-        uint32_t v = newsmine_hash_get_hashed(&r->gaz_prefix, m->key, fn, fh);
-        if (v == UINT32_MAX) break;
-        if (v == 1) whole[nwhole++] = (gaz_whole){k, n, fn, fh};
+        bool is_whole;
+        if (k == 1) is_whole = we->gaz_single; /* the first word: its entry says */
+        else if (!tl) is_whole = was_whole;     /* the folded text did not change */
+        else { /* several words: a name or the start of one, or stop */
+            uint32_t v = newsmine_hash_get_hashed(&r->gaz_prefix, m->key, fn, fh);
+            if (v == UINT32_MAX) break;
+            is_whole = v == 1;
+        }
+        if (is_whole) whole[nwhole++] = (gaz_whole){k, n, fn, fh};
+        was_whole = is_whole;
     }
     for (size_t c = nwhole; c-- > 0 && m->status == NEWSMINE_OK;) {
         size_t k = whole[c].k;
@@ -803,7 +812,7 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
         run_rule_list(m, m->live_class[2], SIZE_MAX, text, len, tok, (uint32_t)i, types);
         unsigned long long t0 = m->stats ? newsmine_now_ns() : 0;
         if (we && we->gaz_max_tokens)
-            match_gazetteers_at(m, text, tokens, token_count, i, we->gaz_max_tokens, types);
+            match_gazetteers_at(m, text, tokens, token_count, i, we, types);
         else if (tok->kind == NEWSMINE_TOK_WORD && memchr(text + tok->start, '-', tok->end - tok->start))
             match_hyphen_parts(m, text, tokens, token_count, i, types);
         if (m->stats) {

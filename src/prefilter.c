@@ -97,6 +97,13 @@ typedef struct charset {
 
 typedef struct node node;
 typedef struct strset strset;
+
+/* A node's exact strings, kept compact (strset holds room for the most). */
+typedef struct strview {
+    size_t n;
+    const char *const *s;
+    const unsigned char *len;
+} strview;
 struct node {
     node_kind kind;
     node *parent;
@@ -118,7 +125,7 @@ struct node {
     /* annotations */
     bool nullable, first_letter, last_letter, first_g, last_g, space;
     unsigned char exact_state;   /* exact(): 0 not known yet, 1 exact, 2 not */
-    struct strset *exact_set;
+    const strview *exact_set;
     uint32_t runs; /* gaps the text it consumes may touch, at most (gaps()) */
 };
 
@@ -1139,7 +1146,7 @@ static bool strset_add(analysis *a, strset *set, const char *x, size_t n)
 }
 
 static bool exact(analysis *a, const node *nd, strset *out);
-static const strset *exact_of(analysis *a, const node *nd);
+static const strview *exact_of(analysis *a, const node *nd);
 
 static bool exact_product(analysis *a, node *const *kids, size_t n, strset *out)
 {
@@ -1148,7 +1155,7 @@ static bool exact_product(analysis *a, node *const *kids, size_t n, strset *out)
     for (size_t k = 0; k < n; k++) {
         strset next;
         next.n = 0;
-        const strset *part = exact_of(a, kids[k]);
+        const strview *part = exact_of(a, kids[k]);
         if (!part) return false;
         for (size_t i = 0; i < out->n; i++)
             for (size_t j = 0; j < part->n; j++) {
@@ -1201,7 +1208,7 @@ static bool exact_compute(analysis *a, const node *nd, strset *out)
     }
     case N_ALT:
         for (size_t k = 0; k < nd->nkids; k++) {
-            const strset *b = exact_of(a, nd->kids[k]);
+            const strview *b = exact_of(a, nd->kids[k]);
             if (!b) return false;
             for (size_t j = 0; j < b->n; j++)
                 if (!strset_add(a, out, b->s[j], b->len[j])) return false;
@@ -1214,19 +1221,41 @@ static bool exact_compute(analysis *a, const node *nd, strset *out)
     }
 }
 
-/* exact_compute, once per node: the strings, or NULL. */
-static const strset *exact_of(analysis *a, const node *nd)
+/* The strings of one character: a letter (folded) or a separator. */
+static const char *const one_char[27][1] = {
+    {"a"}, {"b"}, {"c"}, {"d"}, {"e"}, {"f"}, {"g"}, {"h"}, {"i"}, {"j"}, {"k"}, {"l"}, {"m"},
+    {"n"}, {"o"}, {"p"}, {"q"}, {"r"}, {"s"}, {"t"}, {"u"}, {"v"}, {"w"}, {"x"}, {"y"}, {"z"},
+    {" "}};
+static const unsigned char one_len[1] = {1};
+#define ONE(k) {1, one_char[k], one_len}
+static const strview one_view[27] = {
+    ONE(0),  ONE(1),  ONE(2),  ONE(3),  ONE(4),  ONE(5),  ONE(6),  ONE(7),  ONE(8),
+    ONE(9),  ONE(10), ONE(11), ONE(12), ONE(13), ONE(14), ONE(15), ONE(16), ONE(17),
+    ONE(18), ONE(19), ONE(20), ONE(21), ONE(22), ONE(23), ONE(24), ONE(25), ONE(26)};
+#undef ONE
+
+/* exact_compute, once per node: the strings, or NULL. Single letters and
+ * separators share static views: they are most of the nodes. */
+static const strview *exact_of(analysis *a, const node *nd)
 {
     node *m = (node *)nd; /* the cache lives in the node */
     if (m->exact_state == 0) {
-        strset tmp; /* kept only when exact: most nodes are not */
+        strset tmp;
         bool ok = exact_compute(a, nd, &tmp);
         if (a->nomem) return NULL;
         m->exact_state = ok ? 1 : 2;
-        if (ok) {
-            m->exact_set = pool_alloc(a->arena, sizeof *m->exact_set);
-            if (!m->exact_set) return a->nomem = true, NULL;
-            *m->exact_set = tmp;
+        if (ok && tmp.n == 1 && tmp.len[0] == 1 &&
+            ((tmp.s[0][0] >= 'a' && tmp.s[0][0] <= 'z') || tmp.s[0][0] == ' ')) {
+            m->exact_set = &one_view[tmp.s[0][0] == ' ' ? 26 : tmp.s[0][0] - 'a'];
+        } else if (ok) {
+            strview *v = pool_alloc(a->arena, sizeof *v);
+            char **ss = pool_alloc(a->arena, (tmp.n + 1) * sizeof *ss);
+            unsigned char *ll = pool_alloc(a->arena, tmp.n + 1);
+            if (!v || !ss || !ll) return a->nomem = true, NULL;
+            memcpy(ss, tmp.s, tmp.n * sizeof *ss);
+            memcpy(ll, tmp.len, tmp.n);
+            *v = (strview){tmp.n, (const char *const *)ss, ll};
+            m->exact_set = v;
         }
     }
     return m->exact_state == 1 ? m->exact_set : NULL;
@@ -1234,9 +1263,11 @@ static const strset *exact_of(analysis *a, const node *nd)
 
 static bool exact(analysis *a, const node *nd, strset *out)
 {
-    const strset *s = exact_of(a, nd);
-    if (!s) return false;
-    *out = *s;
+    const strview *v = exact_of(a, nd);
+    if (!v) return false;
+    out->n = v->n;
+    memcpy(out->s, v->s, v->n * sizeof out->s[0]);
+    memcpy(out->len, v->len, v->n);
     return true;
 }
 
@@ -1327,7 +1358,7 @@ static bool word_clause(analysis *a, const node *seq, size_t from, size_t to, ui
 /* A kid that matches separators only (or nothing). */
 static bool separator_only(analysis *a, const node *nd)
 {
-    const strset *s = exact_of(a, nd);
+    const strview *s = exact_of(a, nd);
     if (!s) return false;
     for (size_t k = 0; k < s->n; k++)
         if (strspn(s->s[k], " ") != s->len[k]) return false;
@@ -1337,7 +1368,7 @@ static bool separator_only(analysis *a, const node *nd)
 /* A kid that matches a few strings of letters and separators (exact). */
 static bool is_exact(analysis *a, const node *nd, bool *letters)
 {
-    const strset *s = zero_width(nd) ? NULL : exact_of(a, nd);
+    const strview *s = zero_width(nd) ? NULL : exact_of(a, nd);
     if (!s) return false;
     *letters = s->n > 0;
     for (size_t k = 0; k < s->n && *letters; k++)

@@ -1528,7 +1528,7 @@ static newsmine_status word_entry_for(loader *ld, const char *folded, size_t n,
             *entries = p;
             *cap = nc;
         }
-        (*entries)[(*count)++] = (newsmine_word_entry){0, 0, 0, UINT32_MAX};
+        (*entries)[(*count)++] = (newsmine_word_entry){0, 0, 0, UINT32_MAX, 0};
     }
     *out = &(*entries)[value];
     return NEWSMINE_OK;
@@ -1580,11 +1580,7 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
         total += r->gazetteers[g].list->row_count;
     /* one entry for the name as written and one for its folded form */
     r->gaz_entries = newsmine_arena_alloc(&r->arena, (2 * total + 1) * sizeof *r->gaz_entries);
-    if (!r->gaz_entries || newsmine_hash_reserve(&r->gaz_exact, total) ||
-        newsmine_hash_reserve(&r->gaz_fold, total) ||
-        newsmine_hash_reserve(&r->gaz_prefix, total + total / 2) ||
-        newsmine_hash_reserve(&r->words, total))
-        return nomem(ld);
+    if (!r->gaz_entries) return nomem(ld);
     newsmine_arena scratch;
     newsmine_arena_init(&scratch);
     newsmine_buffer key = {0};
@@ -1622,7 +1618,7 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
             r->gaz_entry_count += 2;
             st = add_gaz_key(ld, &r->gaz_exact, key.data, key.len, e);
             if (!st) st = add_gaz_key(ld, &r->gaz_fold, folded, flen, e + 1);
-            if (!st) st = add_gaz_prefixes(ld, folded, flen);
+            if (!st && memchr(folded, ' ', flen)) st = add_gaz_prefixes(ld, folded, flen);
             /* the first token's folded form opens the window */
             size_t first = strcspn(key.data, " ");
             char fw[512];
@@ -1631,8 +1627,10 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
                                                  : newsmine_fold(key.data, first, fw);
             newsmine_word_entry *we = NULL;
             if (!st && fwn &&
-                !(st = word_entry_for(ld, fw, fwn, &ib->entries, &ib->count, &ib->cap, &we)))
+                !(st = word_entry_for(ld, fw, fwn, &ib->entries, &ib->count, &ib->cap, &we))) {
                 if (we->gaz_max_tokens < tokens) we->gaz_max_tokens = tokens;
+                if (fwn == flen && memcmp(fw, folded, flen) == 0) we->gaz_single = 1;
+            }
         }
     }
     free(folded);

@@ -121,6 +121,7 @@ typedef struct newsmine_word_entry {
     uint32_t rule_count;
     uint32_t gaz_max_tokens;
     uint32_t pf_unit; /* the prefilter unit of this word (a run of ASCII letters), or UINT32_MAX */
+    uint32_t gaz_single; /* 1 when a gazetteer name folds to this word alone */
 } newsmine_word_entry;
 
 /* A prefilter unit serves a clause: found in token j, it lets the clause
@@ -151,8 +152,9 @@ struct newsmine_rules {
 
     newsmine_hash gaz_exact; /* joined tokens as written -> entry index */
     newsmine_hash gaz_fold;  /* joined tokens folded -> entry index */
-    /* every folded name, and every start of one that ends before a space:
-     * 1 for a whole name, 0 for a start only (windows grow while in it) */
+    /* every folded name with a space in it, and every start of one that
+     * ends before a space: 1 for a whole name, 0 for a start only (windows
+     * of several words grow while in it; one word: gaz_single) */
     newsmine_hash gaz_prefix;
     newsmine_gaz_entry *gaz_entries;
     size_t gaz_entry_count;
