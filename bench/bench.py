@@ -3,7 +3,7 @@
 
 Run through bench/run.sh, which builds the Release binary first:
 
-    sh bench/run.sh /path/to/news.jsonl [--runs 5] [--big] [--quick]
+    sh bench/run.sh /path/to/news.jsonl [--runs 5] [--big] [--quick] [--no-db]
 
 Every figure is the median of --runs runs (wall time; input bytes / wall time
 for MB/s); peak RSS is the largest of the runs. The corpus is read where it
@@ -11,6 +11,7 @@ lies and never copied into the repository. docs/performance.md says how to
 read the table.
 """
 import argparse
+import glob
 import json
 import os
 import shutil
@@ -75,6 +76,91 @@ def rules_variant(src, dest, cities=None, extra_rule=None):
     return dest
 
 
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of its own in a temporary directory, listening on
+    a Unix socket only; default settings (fsync on)."""
+
+    def __init__(self, tmp):
+        initdb = shutil.which("initdb") or (sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or [None])[-1]
+        if not initdb:
+            raise RuntimeError("PostgreSQL server programs not found (apt-get install postgresql)")
+        bindir = os.path.dirname(initdb)
+        self.dir = os.path.join(tmp, "pg")
+        os.mkdir(self.dir)
+        self.as_user = []
+        if os.geteuid() == 0:  # initdb refuses root
+            import pwd
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        data = os.path.join(self.dir, "data")
+        quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(self.as_user + [initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                                       "--locale=C.UTF-8"], **quiet)
+        subprocess.run(self.as_user + [os.path.join(bindir, "pg_ctl"), "-D", data, "-o",
+                                       "-k %s -c listen_addresses=''" % self.dir,
+                                       "-l", os.path.join(self.dir, "log"), "-w", "start"], **quiet)
+        self.stop_cmd = self.as_user + [os.path.join(bindir, "pg_ctl"), "-D", data, "-m", "fast", "stop"]
+
+    def url(self, db):
+        return "postgresql:///%s?host=%s&user=postgres" % (db, self.dir)
+
+    def fresh(self, db):
+        subprocess.run(["psql", "-X", "-q", "-d", self.url("postgres"), "-c", "DROP DATABASE IF EXISTS %s" % db,
+                        "-c", "CREATE DATABASE %s" % db], check=True, stdout=subprocess.DEVNULL)
+
+    def stop(self):
+        subprocess.run(self.stop_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def measure_loads(a, corpus):
+    """JSON Lines output against loading into SQLite and PostgreSQL, run by
+    turns (one of each per round) so that a change in the machine's load
+    hits all alike. A fresh database every run; then a run again over the
+    full database (everything already there)."""
+    tmp = tempfile.mkdtemp(prefix="newsmine-bench-db-")
+    os.chmod(tmp, 0o755)  # the server's user goes through it
+    pg = None
+    try:
+        try:
+            pg = ThrowawayPostgres(tmp)
+        except (RuntimeError, subprocess.CalledProcessError, KeyError) as e:
+            print("bench: PostgreSQL skipped: %s" % e)
+        base = [a.bin, "--rules", a.rules, "--stats", "--quiet", "--threads", str(a.threads)]
+        db = os.path.join(tmp, "bench.db")
+        kinds = [("JSON Lines to a file", None, lambda: None)]
+
+        def fresh_sqlite():
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(db + suffix):
+                    os.remove(db + suffix)
+        kinds.append(("--out sqlite: (new database)", "sqlite:" + db, fresh_sqlite))
+        if pg:
+            kinds.append(("--out postgresql:// (new database)", pg.url("bench"), lambda: pg.fresh("bench")))
+        results = {name: ([], 0, None) for name, _, _ in kinds}
+        out_path = os.path.join(tmp, "out.jsonl")
+        for _ in range(a.runs):
+            for name, url, setup in kinds:
+                setup()
+                if url:
+                    w, r, err = run_once(base + ["--out", url, corpus])
+                else:
+                    with open(out_path, "wb") as f:
+                        w, r, err = run_once(base + [corpus], stdout=f)
+                walls, rss, _ = results[name]
+                walls.append(w)
+                results[name] = (walls, max(rss, r), stats_of(err))
+        again = []
+        for name, url, _ in kinds[1:]:
+            w, ws, r, err = measure(base + ["--out", url, corpus], a.runs)
+            again.append((name.replace("(new database)", "(again: all there)"), w, ws, r, stats_of(err)))
+        return [(name,) + results[name] for name, _, _ in kinds], again
+    finally:
+        if pg:
+            pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def machine():
     model = "?"
     try:
@@ -98,6 +184,7 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--big", action="store_true", help="also ~1 GB of input (the corpus repeated, through a pipe)")
     ap.add_argument("--quick", action="store_true", help="skip the gazetteer and rule-cost variants")
+    ap.add_argument("--no-db", action="store_true", help="skip loading into SQLite and PostgreSQL")
     a = ap.parse_args()
 
     size = os.path.getsize(a.corpus)
@@ -160,6 +247,10 @@ def main():
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    loads = None
+    if not a.no_db:
+        loads = measure_loads(a, a.corpus)
+
     big = None
     if a.big:
         copies = max(1, int(1e9 // size) + 1)
@@ -191,6 +282,23 @@ def main():
                                                           ref["cities gazetteer 300 names"]))
         print("+1 rule on a rare word: %.2fx, +1 rule on every token: %.2fx the time of all rules (--threads 1)"
               % (ref["+1 rule on a rare word"] / one, ref["+1 rule on every token"] / one))
+    if loads:
+        fresh, again = loads
+        print()
+        print("loading, --threads %d, by turns (%d rounds):" % (a.threads, a.runs))
+        json_wall = statistics.median(fresh[0][1])
+        for name, walls, rss, st in fresh:
+            w = statistics.median(walls)
+            db = (st or {}).get("db", {})
+            print("%-38s %8.3f s %8.1f MB/s  peak %6.1f MiB  %s  %s" % (
+                name, w, mb / w, rss / 1024, "%3.0f %% of JSON Lines speed" % (100 * json_wall / w),
+                "rows %d + %d, indexes %.2f s" % (db.get("documents_written", 0), db.get("entities_written", 0),
+                                                  db.get("finish_seconds", 0)) if db else ""))
+        for name, w, ws, rss, st in again:
+            db = (st or {}).get("db", {})
+            print("%-38s %8.3f s %8.1f MB/s  peak %6.1f MiB  new rows %d, already there %d" % (
+                name, w, mb / w, rss / 1024, db.get("documents_written", 0) + db.get("entities_written", 0),
+                db.get("documents_present", 0) + db.get("entities_present", 0)))
     if big:
         n, w, r = big
         print("%.2f GB through a pipe, --threads %d: %.1f s, %.1f MB/s, peak RSS %.1f MiB"

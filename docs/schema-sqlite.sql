@@ -1,7 +1,8 @@
 -- The tables newsmine writes (newsmine --out sqlite:PATH), SQLite. The same
 -- columns as docs/schema.sql; JSON columns are TEXT holding one JSON object
 -- each (query them with json_extract). newsmine runs this file as it is when
--- it opens the database.
+-- it opens the database (the indexes, which come last, at the end of the
+-- load: built in one sort, not entry by entry).
 
 CREATE TABLE IF NOT EXISTS documents (
     id       TEXT PRIMARY KEY NOT NULL,
@@ -11,7 +12,7 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 
 CREATE TABLE IF NOT EXISTS entities (
-    id       TEXT PRIMARY KEY NOT NULL,
+    id       TEXT NOT NULL,
     doc      TEXT NOT NULL,
     type     TEXT NOT NULL,
     start    INTEGER NOT NULL,

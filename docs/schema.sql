@@ -2,9 +2,10 @@
 -- newsmine runs this file as it is when it opens the database, so every
 -- statement must be harmless on a database that already has the tables.
 -- docs/schema-sqlite.sql is the same for SQLite. Offsets: see docs/schema.md.
--- Ids and types compare by bytes (COLLATE "C"): the primary keys are random
--- hex digits, and a locale's collation makes every index insert several
--- times slower for nothing. ORDER BY doc COLLATE "default" sorts by locale.
+-- Ids and types compare by bytes (COLLATE "C"): a locale's collation makes
+-- every index insert several times slower for nothing. ORDER BY doc COLLATE
+-- "default" sorts by locale. The indexes come last: newsmine builds those of
+-- tables it has just created at the end of the load, in one sort each.
 
 -- One row per document processed (also those without entities).
 CREATE TABLE IF NOT EXISTS documents (
@@ -15,10 +16,12 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 
 -- One row per entity. id is stable: the first 32 hex digits of
--- sha256(doc || ':' || type || ':' || start || ':' || "end"), so that loading
--- the same input twice leaves one row. "end" is a reserved word: quote it.
+-- sha256(doc || ':' || type || ':' || start || ':' || "end"), the same in
+-- every load. It is unique without an index of its own: newsmine writes a
+-- document's entities only with the document's row, in one transaction, and
+-- skips documents already there. "end" is a reserved word: quote it.
 CREATE TABLE IF NOT EXISTS entities (
-    id       text COLLATE "C" PRIMARY KEY,
+    id       text COLLATE "C" NOT NULL,
     doc      text COLLATE "C" NOT NULL, -- documents.id
     type     text COLLATE "C" NOT NULL, -- place, count, rank, unit, date, quantity, person, org
     start    integer NOT NULL,          -- code points, from 0 (integer, as substr takes)

@@ -116,16 +116,35 @@ void sha256(const void *data, size_t n, uint8_t digest[32])
     sha256_final(&c, digest);
 }
 
+/* v in decimal at buf[k] (20 digits at most); the new length. */
+static size_t put_decimal(char *buf, size_t k, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n)
+        buf[k++] = digits[--n];
+    return k;
+}
+
 void entity_id(const char *doc, size_t doc_len, const char *type, uint64_t start, uint64_t end,
                char out[ENTITY_ID_LEN + 1])
 {
-    char tail[64];
-    int k = snprintf(tail, sizeof tail, ":%s:%llu:%llu", type, (unsigned long long)start,
-                     (unsigned long long)end);
+    char tail[80];
+    size_t k = 0;
+    tail[k++] = ':';
+    for (size_t n = strlen(type); n && k < 32; n--)
+        tail[k++] = *type++;
+    tail[k++] = ':';
+    k = put_decimal(tail, k, start);
+    tail[k++] = ':';
+    k = put_decimal(tail, k, end);
     sha256_ctx c;
     sha256_init(&c);
     sha256_update(&c, doc, doc_len);
-    sha256_update(&c, tail, k > 0 ? (size_t)k : 0);
+    sha256_update(&c, tail, k);
     uint8_t digest[32];
     sha256_final(&c, digest);
     static const char hex[] = "0123456789abcdef";

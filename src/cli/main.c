@@ -914,9 +914,11 @@ static void print_stats(const run_state *st, const sink_stats *db)
     if (db)
         fprintf(stderr,
                 ",\"db\":{\"documents_written\":%llu,\"documents_present\":%llu,"
-                "\"entities_written\":%llu,\"entities_present\":%llu,\"batches\":%llu}",
+                "\"entities_written\":%llu,\"entities_present\":%llu,\"batches\":%llu,"
+                "\"write_seconds\":%.3f,\"write_cpu_seconds\":%.3f,\"finish_seconds\":%.3f}",
                 db->documents_written, db->documents_present, db->entities_written,
-                db->entities_present, db->batches);
+                db->entities_present, db->batches, db->write_seconds, db->write_cpu_seconds,
+                db->finish_seconds);
     fprintf(stderr, "}\n");
 }
 
@@ -981,7 +983,7 @@ static int run(const cli_options *o)
         if (st.output_failed || st.fatal) {
             sink_abort(st.sink); /* committed batches stay; the open one is dropped */
         } else {
-            sink_status fs = sink_flush(st.sink); /* waits for the committer thread */
+            sink_status fs = sink_finish(st.sink); /* waits for the committer thread */
             sink_get_stats(st.sink, &db);
             if (fs) fprintf(stderr, "newsmine: %s\n", sink_error(st.sink));
             char serr[1024];

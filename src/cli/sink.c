@@ -42,6 +42,7 @@ typedef struct batch {
     unsigned long long entities;
     double started;
     sink_status status; /* outcome, set by the committer */
+    double write_seconds, write_cpu_seconds;
     sink_batch_result result;
 } batch;
 
@@ -57,6 +58,7 @@ struct sink {
     pthread_cond_t cond;
     bool busy; /* flight is being written */
     bool quit;
+    bool finished; /* sink_finish was called */
     sink_status failed; /* the first error: the sink then refuses to go on */
     sink_stats stats;
     char err[1300];
@@ -284,13 +286,23 @@ bool sink_read_record(const unsigned char **p, const unsigned char *end, sink_do
 
 /* ---------------------------------------------------- the committer */
 
+static double thread_cpu_seconds(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)) return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void write_flight(sink *s)
 {
     batch *b = s->flight;
     b->result.documents_new = b->result.entities_new = 0;
     b->result.error[0] = '\0';
+    double wall = now_seconds(), cpu = thread_cpu_seconds();
     b->status = s->backend->write_batch(s->impl, (const unsigned char *)b->packed.data,
                                         b->packed.len, &b->result);
+    b->write_seconds = now_seconds() - wall;
+    b->write_cpu_seconds = thread_cpu_seconds() - cpu;
 }
 
 static void *committer(void *arg)
@@ -340,6 +352,8 @@ static sink_status collect(sink *s)
         s->stats.entities_written += b->result.entities_new;
         s->stats.entities_present += b->entities - b->result.entities_new;
     }
+    s->stats.write_seconds += b->write_seconds;
+    s->stats.write_cpu_seconds += b->write_cpu_seconds;
     clear_batch(b);
     return st;
 }
@@ -412,9 +426,15 @@ static sink_status added(sink *s, uint64_t entities)
     return SINK_OK;
 }
 
+static sink_status finished(sink *s)
+{
+    return fail(s, SINK_ERR_DATA, "internal error: a write after the end of the load");
+}
+
 sink_status sink_write_packed(sink *s, const void *packed, size_t len)
 {
     if (s->failed) return refuse(s);
+    if (s->finished) return finished(s);
     const unsigned char *p = packed, *end = p + len;
     sink_doc_view v;
     while (p < end) /* check every record before taking any */
@@ -435,6 +455,7 @@ sink_status sink_write_document(sink *s, const newsmine_doc *doc, const newsmine
                                 size_t count)
 {
     if (s->failed) return refuse(s);
+    if (s->finished) return finished(s);
     if (!sink_pack_document(doc, ents, count, s->opts.store_text, &s->filling->packed))
         return fail(s, SINK_ERR_DATA, "%s: invalid entity, or out of memory", doc->id);
     return added(s, count);
@@ -443,15 +464,31 @@ sink_status sink_write_document(sink *s, const newsmine_doc *doc, const newsmine
 sink_status sink_flush(sink *s)
 {
     if (s->failed) return refuse(s);
+    if (s->finished) return SINK_OK;
     sink_status st = submit(s);
     return st ? st : collect(s);
+}
+
+sink_status sink_finish(sink *s)
+{
+    if (s->finished) return s->failed ? refuse(s) : SINK_OK;
+    sink_status st = sink_flush(s);
+    stop_committer(s);
+    s->finished = true;
+    if (!st && s->backend->finish) {
+        double wall = now_seconds();
+        st = s->backend->finish(s->impl, s->err, sizeof s->err);
+        s->stats.finish_seconds = now_seconds() - wall;
+        if (st) s->failed = st;
+    }
+    return st;
 }
 
 sink_status sink_close(sink *s, char *err, size_t errlen)
 {
     if (errlen) err[0] = '\0';
     if (!s) return SINK_OK;
-    sink_status st = sink_flush(s);
+    sink_status st = sink_finish(s);
     if (st && errlen) snprintf(err, errlen, "%s", s->err);
     destroy(s);
     return st;
@@ -462,6 +499,12 @@ void sink_abort(sink *s)
     if (!s) return;
     clear_batch(s->filling); /* never sent; the batch in flight, if any, completes */
     destroy(s);
+}
+
+const char *sink_schema_indexes(const char *schema)
+{
+    const char *p = strstr(schema, "\nCREATE INDEX");
+    return p ? p + 1 : schema + strlen(schema);
 }
 
 const char *sink_error(const sink *s)

@@ -8,11 +8,17 @@
  *
  * Idempotent and atomic per document: rows are written in batches, one
  * database transaction per batch, and a batch only ever holds whole
- * documents, so a document's rows land all or none; every row is inserted
- * with "on conflict do nothing" on its key (documents.id, entities.id, the
- * stable hash of entity_id.h), so loading the same input again, or again
- * after a killed load, leaves exactly one copy of every row. A document
- * already in the database is left as it is (its rows are not updated).
+ * documents, so a document's rows land all or none. A document is inserted
+ * with "on conflict do nothing" on its id, and its entities (whose ids are
+ * the stable hash of entity_id.h) only when the document was new: one that
+ * is there already has all of its entities. So loading the same input
+ * again, or again after a killed load, leaves exactly one copy of every
+ * row; a document already in the database is left as it is (its rows are
+ * not updated), and of two documents with one id the first wins.
+ *
+ * Indexes: those missing (of tables a load creates) are built at the end of
+ * the load, by sink_finish, in one sort each: much cheaper than entry by
+ * entry. A load that fails or is killed leaves them to the next load.
  *
  * Threads: a sink is used by one thread at a time (the writer).
  * sink_pack_document needs no sink and may run in any number of threads at
@@ -61,11 +67,14 @@ typedef struct sink_options {
 } sink_options;
 
 /* Counts since sink_open: rows committed that were new, and rows already
- * there (skipped by "on conflict do nothing"). */
+ * there (documents already in the database, with their entities). */
 typedef struct sink_stats {
     unsigned long long documents_written, documents_present;
     unsigned long long entities_written, entities_present;
     unsigned long long batches; /* transactions sent */
+    double write_seconds;       /* wall time spent writing batches */
+    double write_cpu_seconds;   /* CPU time of this process's thread doing it */
+    double finish_seconds;      /* wall time of the work at the end (indexes) */
 } sink_stats;
 
 /* True when s names a sink (sqlite:, postgresql://, postgres://); option
@@ -99,6 +108,12 @@ sink_status sink_write_packed(sink *s, const void *packed, size_t len);
 /* Commits the current batch and waits until it and every batch before it
  * are committed: after SINK_OK every document written so far is in. */
 sink_status sink_flush(sink *s);
+
+/* The end of a load: commits the current batch, waits for every batch,
+ * then does the work left for the end (the indexes of tables this load
+ * created). Nothing can be written after it. Once; sink_close calls it
+ * when it was not called. */
+sink_status sink_finish(sink *s);
 
 /* Commits the current batch and closes. Accepts NULL. Returns the status of
  * the last commit, with its message in err; the sink is freed in any case. */

@@ -56,6 +56,9 @@ typedef struct sink_backend {
      * transaction: all of them or, on an error, none. */
     sink_status (*write_batch)(void *impl, const unsigned char *packed, size_t len,
                                sink_batch_result *result);
+    /* After the last batch of a load that did not fail: the work left for
+     * the end (indexes of tables this load created). NULL: nothing. */
+    sink_status (*finish)(void *impl, char *err, size_t errlen);
     void (*close)(void *impl);
 } sink_backend;
 
@@ -70,5 +73,11 @@ sink_status sink_pg_open(const char *conninfo, const sink_backend **backend, voi
  * those files at build time). */
 extern const char sink_schema_postgresql[];
 extern const char sink_schema_sqlite[];
+
+/* The schema files end with their CREATE INDEX statements: a load into
+ * tables it creates builds the indexes once at the end, in one sort, rather
+ * than entry by entry. The part of schema from its first CREATE INDEX (the
+ * end of schema when it has none); the tables are what comes before. */
+const char *sink_schema_indexes(const char *schema);
 
 #endif

@@ -1,9 +1,12 @@
-/* The PostgreSQL sink: a batch of whole documents becomes COPY text-format
- * rows; writing it is one transaction that COPYs the rows into two temporary
- * staging tables and moves them into documents and entities with
- * INSERT ... SELECT ... ON CONFLICT DO NOTHING. A killed load leaves its open
- * transaction to be rolled back by the server; a load run again inserts only
- * the rows that are missing. (sink.c runs this on its committer thread.) */
+/* The PostgreSQL sink. One transaction per batch of whole documents: the
+ * documents are COPYed into a temporary staging table and moved into
+ * documents with INSERT ... ON CONFLICT DO NOTHING, which returns the ones
+ * that were new; the entities of those, and only those, are COPYed straight
+ * into entities. A document's rows land all or none, so a document that is
+ * there already has all of its entities: a load run again, or run after a
+ * killed one, inserts only what is missing. A killed load leaves its open
+ * transaction to be rolled back by the server. (sink.c runs this on its
+ * committer thread.) */
 #include "sink_internal.h"
 
 #include "entity_id.h"
@@ -20,6 +23,9 @@ enum { COPY_CHUNK = 1 << 20, MAX_ATTEMPTS = 5 };
 typedef struct pg_sink {
     PGconn *conn;
     newsmine_buffer docs, ents; /* COPY rows of the batch being written */
+    unsigned char *is_new;      /* per document of the batch: inserted now */
+    size_t is_new_size;
+    bool indexes_pending;       /* indexes missing: made at the end */
     char where[512];            /* "PostgreSQL database "x" on /tmp/sock" */
     char *err;                  /* where fail_pg writes */
     size_t errlen;
@@ -29,35 +35,36 @@ typedef struct pg_sink {
  * starting at once do not race in CREATE TABLE IF NOT EXISTS. */
 static const char schema_lock_sql[] = "SELECT pg_advisory_xact_lock(28542640504105582)";
 
-/* The staging tables spell their columns out: CREATE TABLE (LIKE documents)
- * would need the SELECT privilege on documents, which a role that may only
- * insert does not have. Ids sort by bytes (COLLATE "C", as in the tables). */
+/* The staging table spells its columns out: CREATE TABLE (LIKE documents)
+ * would need the SELECT privilege on all of documents. ord is the
+ * document's place in the batch. Ids sort by bytes (COLLATE "C", as in the
+ * tables). */
 static const char stage_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS newsmine_stage_documents "
-    "(id text COLLATE \"C\", metadata jsonb, text text, repaired bigint) ON COMMIT DELETE ROWS;"
-    "CREATE TEMP TABLE IF NOT EXISTS newsmine_stage_entities "
-    "(id text COLLATE \"C\", doc text, type text, start integer, \"end\" integer, text text, "
-    "norm jsonb, rule text) ON COMMIT DELETE ROWS";
+    "(ord integer, id text COLLATE \"C\", metadata jsonb, text text, repaired bigint) "
+    "ON COMMIT DELETE ROWS";
 
 /* CREATE TABLE IF NOT EXISTS needs the CREATE privilege on the schema even
- * when the table exists: the schema runs only when a table is missing. */
+ * when the table exists: the schema runs only when a table is missing; so
+ * do the indexes, which need the table's owner. */
 static const char tables_exist_sql[] =
-    "SELECT to_regclass('documents') IS NOT NULL AND to_regclass('entities') IS NOT NULL";
+    "SELECT to_regclass('documents') IS NOT NULL AND to_regclass('entities') IS NOT NULL, "
+    "to_regclass('entities_doc') IS NOT NULL AND to_regclass('entities_type') IS NOT NULL";
 
 static const char copy_docs_sql[] =
-    "COPY newsmine_stage_documents (id, metadata, text, repaired) FROM STDIN";
+    "COPY newsmine_stage_documents (ord, id, metadata, text, repaired) FROM STDIN";
 static const char copy_ents_sql[] =
-    "COPY newsmine_stage_entities (id, doc, type, start, \"end\", text, norm, rule) FROM STDIN";
-/* In id order, so that two loaders writing the same rows take their locks in
- * the same order and do not deadlock. */
+    "COPY entities (id, doc, type, start, \"end\", text, norm, rule) FROM STDIN";
+/* In id order, so that two loaders writing the same documents take their
+ * locks in the same order and do not deadlock; the first of two documents
+ * with one id in a batch wins, as it would in two batches. The result: the
+ * places in the batch of the documents inserted now. */
 static const char move_docs_sql[] =
-    "INSERT INTO documents (id, metadata, text, repaired) "
-    "SELECT id, metadata, text, repaired FROM newsmine_stage_documents ORDER BY id "
-    "ON CONFLICT DO NOTHING";
-static const char move_ents_sql[] =
-    "INSERT INTO entities (id, doc, type, start, \"end\", text, norm, rule) "
-    "SELECT id, doc, type, start, \"end\", text, norm, rule FROM newsmine_stage_entities "
-    "ORDER BY id ON CONFLICT DO NOTHING";
+    "WITH inserted AS ("
+    " INSERT INTO documents (id, metadata, text, repaired)"
+    " SELECT DISTINCT ON (id) id, metadata, text, repaired FROM newsmine_stage_documents"
+    " ORDER BY id, ord ON CONFLICT DO NOTHING RETURNING id) "
+    "SELECT min(s.ord) FROM newsmine_stage_documents s JOIN inserted USING (id) GROUP BY s.id";
 
 static void quiet_notices(void *arg, const char *message)
 {
@@ -198,22 +205,42 @@ static sink_status copy_in(pg_sink *p, const char *sql, const newsmine_buffer *r
     return st;
 }
 
-/* The packed records as COPY rows into p->docs and p->ents. */
-static bool make_rows(pg_sink *p, const unsigned char *packed, size_t len)
+/* The documents of the packed records as COPY rows into p->docs, each
+ * with its place in the batch; their count into *count. */
+static bool make_document_rows(pg_sink *p, const unsigned char *packed, size_t len,
+                               size_t *count)
 {
     const csv_format T = CSV_FORMAT_TSV;
-    p->docs.len = p->ents.len = 0;
+    p->docs.len = 0;
+    *count = 0;
     const unsigned char *at = packed, *end = packed + len;
     sink_doc_view doc;
     bool ok = true;
-    while (ok && at < end && sink_read_record(&at, end, &doc)) {
-        ok = csv_put_text(T, &p->docs, doc.id, doc.id_len, false) &&
+    while (ok && at < end && sink_read_record(&at, end, &doc))
+        ok = csv_put_uint(T, &p->docs, (*count)++, false) &&
+             csv_put_text(T, &p->docs, doc.id, doc.id_len, false) &&
              csv_put_json(T, &p->docs, doc.meta, doc.meta_len, false) &&
              (doc.text ? csv_put_text(T, &p->docs, doc.text, doc.text_len, false)
                        : csv_put_null(T, &p->docs, false)) &&
              csv_put_uint(T, &p->docs, doc.repaired, true);
+    return ok;
+}
+
+/* The entities of the documents marked in p->is_new as COPY rows into
+ * p->ents; their count into *count. */
+static bool make_entity_rows(pg_sink *p, const unsigned char *packed, size_t len,
+                             unsigned long long *count)
+{
+    const csv_format T = CSV_FORMAT_TSV;
+    p->ents.len = 0;
+    *count = 0;
+    const unsigned char *at = packed, *end = packed + len;
+    sink_doc_view doc;
+    bool ok = true;
+    for (size_t i = 0; ok && at < end && sink_read_record(&at, end, &doc); i++) {
+        if (!p->is_new[i]) continue;
         sink_entity_view e;
-        while (ok && sink_next_entity(&doc, &e))
+        while (ok && sink_next_entity(&doc, &e)) {
             ok = csv_put_text(T, &p->ents, e.id, ENTITY_ID_LEN, false) &&
                  csv_put_text(T, &p->ents, doc.id, doc.id_len, false) &&
                  csv_put_text(T, &p->ents, e.type, e.type_len, false) &&
@@ -222,8 +249,36 @@ static bool make_rows(pg_sink *p, const unsigned char *packed, size_t len)
                  csv_put_text(T, &p->ents, e.text, e.text_len, false) &&
                  csv_put_json(T, &p->ents, e.norm, e.norm_len, false) &&
                  csv_put_text(T, &p->ents, e.rule, e.rule_len, true);
+            ++*count;
+        }
     }
     return ok;
+}
+
+/* Moves the staged documents into documents; marks those inserted now in
+ * p->is_new (count: the documents of the batch). */
+static sink_status move_documents(pg_sink *p, size_t count, unsigned long long *inserted)
+{
+    if (p->is_new_size < count) {
+        unsigned char *grown = realloc(p->is_new, count);
+        if (!grown) {
+            snprintf(p->err, p->errlen, "out of memory");
+            return SINK_ERR_NOMEM;
+        }
+        p->is_new = grown;
+        p->is_new_size = count;
+    }
+    memset(p->is_new, 0, count);
+    PGresult *r = PQexec(p->conn, move_docs_sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) return fail_pg(p, r, "inserting documents");
+    int rows = PQntuples(r);
+    for (int i = 0; i < rows; i++) {
+        unsigned long ord = strtoul(PQgetvalue(r, i, 0), NULL, 10);
+        if (ord < count) p->is_new[ord] = 1;
+    }
+    *inserted = (unsigned long long)rows;
+    PQclear(r);
+    return SINK_OK;
 }
 
 /* One batch, one transaction; again after a deadlock or serialization failure. */
@@ -233,7 +288,8 @@ static sink_status pg_write_batch(void *impl, const unsigned char *packed, size_
     pg_sink *p = impl;
     p->err = r->error;
     p->errlen = sizeof r->error;
-    if (!make_rows(p, packed, len)) {
+    size_t documents;
+    if (!make_document_rows(p, packed, len, &documents)) {
         snprintf(r->error, sizeof r->error, "out of memory");
         return SINK_ERR_NOMEM;
     }
@@ -242,9 +298,12 @@ static sink_status pg_write_batch(void *impl, const unsigned char *packed, size_
         r->documents_new = r->entities_new = 0;
         st = run(p, "BEGIN", "beginning a transaction", NULL);
         if (!st) st = copy_in(p, copy_docs_sql, &p->docs, "copying documents");
-        if (!st) st = copy_in(p, copy_ents_sql, &p->ents, "copying entities");
-        if (!st) st = run(p, move_docs_sql, "inserting documents", &r->documents_new);
-        if (!st) st = run(p, move_ents_sql, "inserting entities", &r->entities_new);
+        if (!st) st = move_documents(p, documents, &r->documents_new);
+        if (!st && !make_entity_rows(p, packed, len, &r->entities_new)) {
+            snprintf(r->error, sizeof r->error, "out of memory");
+            st = SINK_ERR_NOMEM;
+        }
+        if (!st && r->entities_new) st = copy_in(p, copy_ents_sql, &p->ents, "copying entities");
         if (!st) st = run(p, "COMMIT", "committing", NULL);
         if (st && PQstatus(p->conn) == CONNECTION_OK) PQclear(PQexec(p->conn, "ROLLBACK"));
         if (st != SINK_ERR_BUSY) break;
@@ -260,10 +319,55 @@ static void pg_close(void *impl)
     PQfinish(p->conn);
     free(p->docs.data);
     free(p->ents.data);
+    free(p->is_new);
     free(p);
 }
 
-static const sink_backend pg_backend = {"postgresql", pg_write_batch, pg_close};
+static sink_status pg_finish(void *impl, char *err, size_t errlen)
+{
+    pg_sink *p = impl;
+    if (!p->indexes_pending) return SINK_OK;
+    p->indexes_pending = false;
+    p->err = err;
+    p->errlen = errlen;
+    sink_status st = run(p, "BEGIN", "creating the indexes", NULL);
+    if (!st) st = run(p, schema_lock_sql, "creating the indexes", NULL);
+    if (!st) st = run(p, sink_schema_indexes(sink_schema_postgresql), "creating the indexes", NULL);
+    if (!st) st = run(p, "COMMIT", "creating the indexes", NULL);
+    if (st && PQstatus(p->conn) == CONNECTION_OK) PQclear(PQexec(p->conn, "ROLLBACK"));
+    return st;
+}
+
+static const sink_backend pg_backend = {"postgresql", pg_write_batch, pg_finish, pg_close};
+
+/* Creates the tables of docs/schema.sql when they are missing, under the
+ * advisory lock. Missing indexes (of tables created here, or of a first
+ * load that was killed) are made at the end of the load (pg_finish). */
+static sink_status create_schema(pg_sink *p)
+{
+    const char *indexes = sink_schema_indexes(sink_schema_postgresql);
+    char *tables = strndup(sink_schema_postgresql, (size_t)(indexes - sink_schema_postgresql));
+    if (!tables) {
+        snprintf(p->err, p->errlen, "out of memory");
+        return SINK_ERR_NOMEM;
+    }
+    sink_status st = run(p, "BEGIN", "creating the tables", NULL);
+    if (!st) st = run(p, schema_lock_sql, "creating the tables", NULL);
+    if (!st) {
+        PGresult *r = PQexec(p->conn, tables_exist_sql);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            st = fail_pg(p, r, "looking for the tables");
+        } else {
+            bool have_tables = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+            p->indexes_pending = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), "t") != 0;
+            PQclear(r);
+            if (!have_tables) st = run(p, tables, "creating the tables", NULL);
+        }
+    }
+    if (!st) st = run(p, "COMMIT", "creating the tables", NULL);
+    free(tables);
+    return st;
+}
 
 /* The connection failure in words: authentication and permission apart
  * from "cannot connect". */
@@ -321,19 +425,7 @@ sink_status sink_pg_open(const char *conninfo, const sink_backend **backend, voi
         st = PQsetClientEncoding(p->conn, "UTF8") ? fail_pg(p, NULL, "setting UTF8") : SINK_OK;
     }
     if (!st) st = run(p, "SET client_min_messages = warning", "opening", NULL);
-    if (!st) st = run(p, "BEGIN", "creating the tables", NULL);
-    if (!st) st = run(p, schema_lock_sql, "creating the tables", NULL);
-    if (!st) {
-        PGresult *r = PQexec(p->conn, tables_exist_sql);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            st = fail_pg(p, r, "looking for the tables");
-        } else {
-            bool exist = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-            PQclear(r);
-            if (!exist) st = run(p, sink_schema_postgresql, "creating the tables", NULL);
-        }
-    }
-    if (!st) st = run(p, "COMMIT", "creating the tables", NULL);
+    if (!st) st = create_schema(p);
     if (!st) st = run(p, stage_sql, "creating the staging tables", NULL);
     if (st) {
         pg_close(p);

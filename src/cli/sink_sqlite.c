@@ -1,6 +1,8 @@
 /* The SQLite sink: one connection, WAL journal, prepared statements, one
- * transaction (BEGIN IMMEDIATE ... COMMIT) per batch of whole documents,
- * INSERT ... ON CONFLICT DO NOTHING on the primary keys. */
+ * transaction (BEGIN IMMEDIATE ... COMMIT) per batch of whole documents.
+ * A document goes in with INSERT ... ON CONFLICT DO NOTHING on its id, and
+ * its entities only when it was new: a document's rows land all or none, so
+ * one that is there already has all of its entities. */
 #include "sink_internal.h"
 
 #include "entity_id.h"
@@ -15,6 +17,7 @@ typedef struct sqlite_sink {
     sqlite3 *db;
     sqlite3_stmt *insert_doc, *insert_entity;
     char *path;
+    bool indexes_pending; /* CREATE INDEX IF NOT EXISTS at the end */
 } sqlite_sink;
 
 static const char insert_doc_sql[] =
@@ -94,9 +97,9 @@ static int insert_document(sqlite_sink *q, sink_doc_view *doc, sink_batch_result
     if (!rc) rc = bind_text(d, 2, doc->meta, doc->meta_len);
     if (!rc) rc = doc->text ? bind_text(d, 3, doc->text, doc->text_len) : sqlite3_bind_null(d, 3);
     if (!rc) rc = sqlite3_bind_int64(d, 4, (sqlite3_int64)doc->repaired);
+    unsigned long long documents_before = r->documents_new;
     if (!rc) rc = step(q, d, &r->documents_new);
-    sqlite3_clear_bindings(d);
-    if (rc) return rc;
+    if (rc || r->documents_new == documents_before) return rc;
     sqlite3_stmt *e = q->insert_entity;
     *doing = "writing an entity";
     sink_entity_view ev;
@@ -150,7 +153,48 @@ static void sqlite_close(void *impl)
     free(q);
 }
 
-static const sink_backend sqlite_backend = {"sqlite", sqlite_write_batch, sqlite_close};
+static sink_status run_in_transaction(sqlite_sink *q, const char *sql, const char *doing,
+                                      char *err, size_t errlen)
+{
+    sink_status st = exec(q, "BEGIN IMMEDIATE", doing, err, errlen);
+    if (!st) st = exec(q, sql, doing, err, errlen);
+    if (!st) st = exec(q, "COMMIT", doing, err, errlen);
+    if (st && !sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+static sink_status sqlite_finish(void *impl, char *err, size_t errlen)
+{
+    sqlite_sink *q = impl;
+    if (!q->indexes_pending) return SINK_OK;
+    q->indexes_pending = false;
+    return run_in_transaction(q, sink_schema_indexes(sink_schema_sqlite), "creating the indexes",
+                              err, errlen);
+}
+
+static const sink_backend sqlite_backend = {"sqlite", sqlite_write_batch, sqlite_finish,
+                                            sqlite_close};
+
+/* Creates the tables of docs/schema-sqlite.sql that are missing; the
+ * indexes wait for the end of the load (sqlite_finish): of tables created
+ * now, or of a first load that was killed, they are made in one sort each;
+ * those that exist stay, and are kept up to date row by row. */
+static sink_status create_schema(sqlite_sink *q, char *err, size_t errlen)
+{
+    const char *indexes = sink_schema_indexes(sink_schema_sqlite);
+    char *tables = strndup(sink_schema_sqlite, (size_t)(indexes - sink_schema_sqlite));
+    if (!tables) {
+        snprintf(err, errlen, "out of memory");
+        return SINK_ERR_NOMEM;
+    }
+    sink_status st = exec(q, "BEGIN IMMEDIATE", "creating the tables", err, errlen);
+    if (!st) st = exec(q, tables, "creating the tables", err, errlen);
+    q->indexes_pending = true;
+    if (!st) st = exec(q, "COMMIT", "creating the tables", err, errlen);
+    if (st && !sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    free(tables);
+    return st;
+}
 
 /* For the tests: the connection of a SQLite sink (PRAGMA max_page_count
  * makes a disk full); only before the first batch is written. */
@@ -172,7 +216,7 @@ sink_status sink_sqlite_open(const char *path, const sink_backend **backend, voi
         snprintf(err, errlen, "out of memory");
         return SINK_ERR_NOMEM;
     }
-    int rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    int rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     sink_status st = rc ? fail_sqlite(q, rc, "opening", err, errlen) : SINK_OK;
     if (!st) {
         sqlite3_extended_result_codes(q->db, 1);
@@ -183,13 +227,8 @@ sink_status sink_sqlite_open(const char *path, const sink_backend **backend, voi
          * most), and pages read through mmap rather than pread. */
         st = exec(q, "PRAGMA journal_mode=WAL", "opening", err, errlen);
         if (!st) st = exec(q, "PRAGMA synchronous=NORMAL", "opening", err, errlen);
-        if (!st) st = exec(q, "PRAGMA cache_size=-65536", "opening", err, errlen);
-        if (!st) st = exec(q, "PRAGMA mmap_size=268435456", "opening", err, errlen);
-        if (!st) st = exec(q, "BEGIN IMMEDIATE", "creating the tables", err, errlen);
-        if (!st) st = exec(q, sink_schema_sqlite, "creating the tables", err, errlen);
-        if (!st) st = exec(q, "COMMIT", "creating the tables", err, errlen);
-        if (st && q->db && !sqlite3_get_autocommit(q->db))
-            sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+        if (!st) st = exec(q, "PRAGMA cache_size=-8192", "opening", err, errlen);
+        if (!st) st = create_schema(q, err, errlen);
     }
     if (!st) {
         rc = sqlite3_prepare_v3(q->db, insert_doc_sql, -1, SQLITE_PREPARE_PERSISTENT,

@@ -124,6 +124,10 @@ class SQLite:
     def entities(self):
         return self.rows('SELECT id, doc, type, start, "end", text, norm, rule FROM entities')
 
+    def indexes(self):
+        return sorted(r[0] for r in self.rows("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                              "AND tbl_name = 'entities'"))
+
     places_sql = "SELECT doc, count(*) FROM entities WHERE type = 'place' GROUP BY doc ORDER BY doc"
     personnel_sql = """
         SELECT json_extract(p.norm, '$.country') AS country, sum(json_extract(c.norm, '$.value'))
@@ -200,6 +204,9 @@ class Postgres:
     def entities(self):
         return self.rows('SELECT id, doc, type, start, "end", text, norm, rule FROM entities')
 
+    def indexes(self):
+        return sorted(r[0] for r in self.rows("SELECT indexname FROM pg_indexes WHERE tablename = 'entities'"))
+
     places_sql = "SELECT doc, count(*) FROM entities WHERE type = 'place' GROUP BY doc ORDER BY doc"
     personnel_sql = """
         SELECT p.norm->>'country' AS country, sum((c.norm->>'value')::numeric)
@@ -240,6 +247,7 @@ try:
     check(int(db.rows("SELECT count(*) FROM documents")[0][0]) == len(ref_docs),
           f"documents: {db.rows('SELECT count(*) FROM documents')} want {len(ref_docs)}")
     same_entities(db.entities(), ref_ents, "first load")
+    check(db.indexes() == ["entities_doc", "entities_type"], f"first load: indexes {db.indexes()}")
 
     places = {}
     for e in ref_ents:
@@ -294,7 +302,23 @@ try:
     check(rc == 0 and stats.get("db", {}).get("documents_present") == docs_after_kill,
           f"rerun: the killed load's documents were there already: {stats} {err}")
     same_entities(db.entities(), bulk_ents, "killed and rerun")
-    check(int(db.rows("SELECT count(*) FROM documents")[0][0]) == len(bulk_docs), "killed and rerun: documents")
+    check(db.indexes() == ["entities_doc", "entities_type"], f"killed and rerun: indexes {db.indexes()}")
+
+    # ------------------------------- one document id twice: the first wins
+    twice, first = os.path.join(tmp, "twice.jsonl"), os.path.join(tmp, "first.jsonl")
+    lines = [json.dumps({"id": "same-id", "text": t}) + "\n"
+             for t in ("Troops moved from Poland to Kyiv on 3 March.", "Ten soldiers left Berlin.")]
+    open(twice, "w", encoding="utf-8").write("".join(lines))
+    open(first, "w", encoding="utf-8").write(lines[0])
+    want = sorted(r["text"] for r in map(json.loads, run([a.newsmine, "--rules", a.rules, first]).stdout.splitlines()))
+    for batch in ("1", "100"):  # the two in two batches, then in one
+        url = db.fresh()
+        rc, stats, err = load(url, [twice], "--batch", batch)
+        check(rc == 0 and stats.get("db", {}).get("documents_present") == 1
+              and int(db.rows("SELECT count(*) FROM documents")[0][0]) == 1,
+              f"an id twice, batch {batch}: one document row: {stats} {err}")
+        got = sorted(r[0] for r in db.rows("SELECT text FROM entities"))
+        check(got == want and want, f"an id twice, batch {batch}: the first document's entities only: {got} want {want}")
 
     # ----------------------------------------------------- errors in words
     if db.name == "sqlite":
@@ -329,7 +353,7 @@ try:
             for _ in range(2):
                 db.psql(db.db, "CREATE TEMP TABLE staging (LIKE entities)",
                         f"\\copy staging FROM STDIN{copy_opts}",
-                        "INSERT INTO entities SELECT * FROM staging ON CONFLICT DO NOTHING", stdin=rows)
+                        "INSERT INTO entities SELECT * FROM staging s WHERE NOT EXISTS (SELECT FROM entities e WHERE e.id = s.id)", stdin=rows)
             same_entities(db.entities(), want_ents, f"{fmt} | psql staging, twice")
         # documented: CSV through psql cannot carry a line that is exactly "\."; it fails loudly
         db.fresh()
