@@ -15,6 +15,13 @@ must --newsmine (the default: "newsmine" on each worker's PATH). Everything
 after "--" goes to newsmine as it is. Outputs: OUT_DIR/RELATIVE_PATH + SUFFIX,
 RELATIVE_PATH being the input's path below the inputs' common directory.
 
+With --out URL (postgresql://... or sqlite:PATH), newsmine loads each file's
+rows into that database itself, idempotently: a document's rows land all or
+none, and a document already there is skipped with its entities. The
+outputs are then OUTPUT.done markers, written once newsmine ended with
+status 0 or 1, and the summary counts the documents and entities written
+and found present.
+
 Status 0 when every file was done (or already there), 1 when some failed
 (each is named on stderr), 2 for a usage error. See README.md here for
 clusters, Spark and Hadoop Streaming."""
@@ -22,6 +29,7 @@ import argparse
 import glob
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,6 +37,29 @@ import threading
 import uuid
 
 TMP_MARK = ".newsmine-tmp."
+DB_COUNTS = ("documents_written", "documents_present", "entities_written", "entities_present")
+_die_with_parent = None
+
+
+def die_with_parent():
+    """A command prefix that makes newsmine die with the worker process that
+    started it (setpriv --pdeathsig, Linux): with --out, newsmine writes
+    nothing into the worker's pipe, so no broken pipe would stop it, and it
+    would go on loading beside the task's rerun. [] where setpriv cannot."""
+    global _die_with_parent
+    if _die_with_parent is None:
+        _die_with_parent = []
+        setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+        if setpriv:
+            try:
+                ok = subprocess.run([setpriv, "--pdeathsig", "KILL", "--", sys.executable, "-c", ""],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, timeout=60).returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                ok = False
+            if ok:
+                _die_with_parent = [setpriv, "--pdeathsig", "KILL", "--"]
+    return _die_with_parent
 
 
 def output_path(out_dir, root, path, suffix):
@@ -67,11 +98,19 @@ def run_one(path, out_path, newsmine, args, feed="path", out_url=None):
     os.makedirs(os.path.dirname(out_path) or ".", exist_ok=True)
     tmp = os.path.join(os.path.dirname(out_path),
                        f"{TMP_MARK}{os.path.basename(out_path)}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
-    cmd = [newsmine, *args]
+    program = shutil.which(newsmine)
+    if program is None:
+        raise FileNotFoundError(f"{newsmine}: no such program on {socket.gethostname()}")
+    # the signal is sent when the thread that starts newsmine ends: this one,
+    # which waits for newsmine below, so only when the worker dies
+    cmd = [*die_with_parent(), program, *args]
     if out_url is not None:
         # newsmine --out postgresql://... writes the rows itself, idempotently;
         # the output file is then only a marker that this input is done.
+        # --stats: its last line on stderr counts the rows written and present.
         cmd += ["--out", out_url]
+        if "--stats" not in args:
+            cmd.append("--stats")
     cmd.append(path if feed == "path" else "-")
     source, helper = (None, None) if feed == "path" else _open_decompressed(path)
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if source else subprocess.DEVNULL,
@@ -118,10 +157,21 @@ def run_one(path, out_path, newsmine, args, feed="path", out_url=None):
                 feeder.join()
             err_reader.join()
             stderr = b"".join(errors).decode(errors="replace")
-            if rc not in (0, 1):  # 1: some documents rejected, the rest done (reported)
+            # 1: some documents rejected, the rest done (reported); 2 usage,
+            # 3 rules, 4 the output or the database (nothing marked done: a
+            # rerun loads what is missing), 5 internal
+            if rc not in (0, 1):
                 raise RuntimeError(f"newsmine exited with status {rc} on {path}: {stderr.strip()[-2000:]}")
+            messages = stderr.strip().splitlines()
+            db = {}
             if out_url is not None:
-                out.write(json.dumps({"input": path, "status": rc}).encode() + b"\n")
+                try:
+                    db = json.loads(messages[-1])["db"]
+                    messages.pop()
+                except (IndexError, ValueError, KeyError, TypeError):
+                    db = {}
+                db = {k: db[k] for k in DB_COUNTS if isinstance(db.get(k), int)}
+                out.write(json.dumps({"input": path, "status": rc, **db}).encode() + b"\n")
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, done)  # atomic: the output is whole or absent
@@ -140,7 +190,7 @@ def run_one(path, out_path, newsmine, args, feed="path", out_url=None):
             pass
         raise
     return {"input": path, "output": done, "skipped": False, "rows": rows, "status": rc,
-            "messages": stderr.strip().splitlines()[-5:]}
+            "db": db, "messages": messages[-5:]}
 
 
 def remove_stale_temporaries(out_dir):
@@ -204,6 +254,7 @@ def main(argv=None):
                                  retries=a.retries, pure=False)
                    for f in files]
         done = skipped = failed = rows = 0
+        db = dict.fromkeys(DB_COUNTS, 0)
         for future in as_completed(futures):
             try:
                 r = future.result()
@@ -216,11 +267,16 @@ def main(argv=None):
             else:
                 done += 1
                 rows += r["rows"]
+                for k, v in r["db"].items():
+                    db[k] += v
                 for m in r["messages"]:
                     print(f"newsmine_dask: {r['input']}: {m}", file=sys.stderr)
         stale = remove_stale_temporaries(out_dir)
-        print(json.dumps({"files": len(files), "done": done, "skipped": skipped, "failed": failed,
-                          "rows": rows, "stale_temporaries_removed": stale}))
+        summary = {"files": len(files), "done": done, "skipped": skipped, "failed": failed,
+                   "rows": rows, "stale_temporaries_removed": stale}
+        if a.out_url is not None:  # what the files run now wrote and found present
+            summary.update(db)
+        print(json.dumps(summary))
         return 1 if failed else 0
     finally:
         client.close()

@@ -21,7 +21,6 @@ import argparse
 import csv
 import glob
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -31,6 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pgcluster import PgCluster, server_programs  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("kind", choices=["sqlite", "postgresql"])
@@ -137,69 +139,15 @@ class SQLite:
         GROUP BY country ORDER BY country"""
 
 
-class Postgres:
+class Postgres(PgCluster):
     name = "postgresql"
 
     def __init__(self):
-        initdb = shutil.which("initdb") or (sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or [None])[-1]
-        if not initdb or not shutil.which("psql"):
+        initdb = server_programs()
+        if not initdb:
             print("PostgreSQL server programs not found: skipped")
             sys.exit(77)
-        bindir = os.path.dirname(initdb)
-        self.dir = os.path.join(tmp, "pg")
-        os.mkdir(self.dir)
-        self.as_user = []
-        if os.geteuid() == 0:  # initdb refuses root: run the server as postgres (or nobody)
-            import pwd
-            user = "postgres"
-            try:
-                pw = pwd.getpwnam(user)
-            except KeyError:
-                user, pw = "nobody", pwd.getpwnam("nobody")
-            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-            self.as_user = ["runuser", "-u", user, "--"]
-        data = os.path.join(self.dir, "data")
-        p = run(self.as_user + [initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                                "--locale=C.UTF-8"])
-        if p.returncode:
-            print(p.stdout, p.stderr)
-            sys.exit(1)
-        opts = f"-k {self.dir} -c listen_addresses='' -c fsync=off -c max_connections=30"
-        p = run(self.as_user + [os.path.join(bindir, "pg_ctl"), "-D", data, "-o", opts,
-                                "-l", os.path.join(self.dir, "log"), "-w", "start"])
-        if p.returncode:
-            print(p.stdout, p.stderr, open(os.path.join(self.dir, "log")).read())
-            sys.exit(1)
-        self.pg_ctl = [*self.as_user, os.path.join(bindir, "pg_ctl"), "-D", data, "-m", "immediate", "stop"]
-        self.n = 0
-        self.psql("postgres", "CREATE ROLE nopriv LOGIN")
-
-    def stop(self):
-        run(self.pg_ctl)
-
-    def url(self, db, user="postgres"):
-        return f"postgresql:///{db}?host={self.dir}&user={user}"
-
-    def psql(self, db, *commands, stdin=None, check_ok=True):
-        cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.url(db)]
-        for c in commands:
-            cmd += ["-c", c]
-        p = subprocess.run(cmd, input=stdin, capture_output=True)
-        if check_ok:
-            check(p.returncode == 0, f"psql {commands}: {p.stderr.decode()}")
-        return p
-
-    def fresh(self):
-        self.n += 1
-        self.db = f"db{self.n}"
-        self.psql("postgres", f"CREATE DATABASE {self.db}")
-        return self.url(self.db)
-
-    def rows(self, sql, quiet=False):
-        p = self.psql(self.db, f"COPY ({sql}) TO STDOUT (FORMAT csv)", check_ok=not quiet)
-        if p.returncode:
-            raise RuntimeError(p.stderr.decode())
-        return [tuple(r) for r in csv.reader(io.StringIO(p.stdout.decode(), newline=""))]
+        super().__init__(tmp, check, initdb)
 
     def entities(self):
         return self.rows('SELECT id, doc, type, start, "end", text, norm, rule FROM entities')
