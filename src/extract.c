@@ -177,66 +177,167 @@ static void absorb_bracketed_abbreviations(newsmine_candidate *c, size_t n, cons
     }
 }
 
-/* Whether [start, end) overlaps an entity of one of the types (bit set). */
-static bool covered(const newsmine_candidate *kept, size_t n, unsigned types, uint32_t start,
-                    uint32_t end)
+/* For learning abbreviations in time n log n, not quadratic in mentions
+ * (a document may repeat an abbreviation thousands of times): the kept
+ * entities, sorted by start, answer "does an entity of these types overlap
+ * [start, end)?" through the largest end per type among the first i. */
+typedef struct overlap_index {
+    const newsmine_candidate *kept;
+    size_t n;
+    uint32_t *max_end[NEWSMINE_TYPE_COUNT]; /* [t][i]: of kept[0..i) of type t, 0 if none */
+} overlap_index;
+
+static newsmine_status overlap_index_build(overlap_index *x, const newsmine_candidate *kept,
+                                           size_t n, newsmine_arena *arena)
 {
-    for (size_t i = 0; i < n; i++)
-        if ((types >> kept[i].type & 1u) && kept[i].start < end && start < kept[i].end)
-            return true;
+    x->kept = kept;
+    x->n = n;
+    for (int t = 0; t < NEWSMINE_TYPE_COUNT; t++) {
+        uint32_t *m = newsmine_arena_alloc(arena, (n + 1) * sizeof *m);
+        if (!m) return NEWSMINE_ERR_NOMEM;
+        m[0] = 0;
+        for (size_t i = 0; i < n; i++)
+            m[i + 1] = kept[i].type == t && kept[i].end > m[i] ? kept[i].end : m[i];
+        x->max_end[t] = m;
+    }
+    return NEWSMINE_OK;
+}
+
+static bool overlap_index_covers(const overlap_index *x, unsigned types, uint32_t start,
+                                 uint32_t end)
+{
+    size_t lo = 0, hi = x->n; /* the entities starting before end: kept[0..lo) */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->kept[mid].start < end) lo = mid + 1;
+        else hi = mid;
+    }
+    for (int t = 0; t < NEWSMINE_TYPE_COUNT; t++)
+        if ((types >> t & 1u) && x->max_end[t][lo] > start) return true;
     return false;
 }
 
+typedef struct abbreviation {
+    const char *text;
+    size_t len;
+    size_t kept; /* index of the entity that defines it */
+} abbreviation;
+
+static int by_abbreviation(const void *a, const void *b)
+{
+    const abbreviation *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->text, y->text, n);
+    if (c) return c;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->kept < y->kept ? -1 : x->kept > y->kept;
+}
+
+/* The first of abbrs[0..n) (sorted) whose text is text[0..len), or n. */
+static size_t find_abbreviation(const abbreviation *abbrs, size_t n, const char *text, size_t len)
+{
+    abbreviation key = {text, len, 0};
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (by_abbreviation(&abbrs[mid], &key) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && abbrs[lo].len == len && memcmp(abbrs[lo].text, text, len) == 0 ? lo : n;
+}
+
 /* An abbreviation defined in brackets is learnt for the document: its other
- * mentions become entities of the same type with the same norm. */
+ * mentions become entities of the same type with the same norm. A mention
+ * already inside an entity of that type, or of a type it yields to, stays
+ * as it is; of two definitions of one abbreviation the first comes first. */
 static newsmine_status learn_abbreviations(const newsmine_rules *rules, newsmine_candidate **kept,
                                            newsmine_norm **norms, size_t *n, const char *text,
                                            const newsmine_token *tokens, size_t ntok,
                                            newsmine_arena *arena)
 {
-    size_t defined = 0, extra = 0;
+    size_t defined = 0;
     for (size_t i = 0; i < *n; i++)
         defined += (*kept)[i].abbr_end != 0;
     if (!defined) return NEWSMINE_OK;
-    newsmine_candidate *k2 = newsmine_arena_alloc(arena, (*n + ntok + 1) * sizeof *k2);
-    newsmine_norm *n2 = newsmine_arena_alloc(arena, (*n + ntok + 1) * sizeof *n2);
-    if (!k2 || !n2) return NEWSMINE_ERR_NOMEM;
-    memcpy(k2, *kept, *n * sizeof *k2);
-    memcpy(n2, *norms, *n * sizeof *n2);
-    size_t count = *n;
+    abbreviation *abbrs = newsmine_arena_alloc(arena, defined * sizeof *abbrs);
+    newsmine_candidate *found = newsmine_arena_alloc(arena, (ntok + 1) * sizeof *found);
+    size_t *found_from = newsmine_arena_alloc(arena, (ntok + 1) * sizeof *found_from);
+    overlap_index index;
+    if (!abbrs || !found || !found_from || overlap_index_build(&index, *kept, *n, arena))
+        return NEWSMINE_ERR_NOMEM;
+    size_t na = 0, max_len = 0;
     for (size_t i = 0; i < *n; i++) {
         const newsmine_candidate *def = &(*kept)[i];
         if (!def->abbr_end) continue;
-        size_t alen = def->abbr_end - def->abbr_start;
-        for (size_t t = 0; t < ntok; t++) {
-            if (tokens[t].end - tokens[t].start != alen ||
-                memcmp(text + tokens[t].start, text + def->abbr_start, alen) != 0 ||
-                covered(k2, count, 1u << def->type | rules->yields[def->type], tokens[t].start,
-                        tokens[t].end))
-                continue;
-            k2[count] = *def;
-            k2[count].start = tokens[t].start;
-            k2[count].end = tokens[t].end;
-            k2[count].abbr_start = k2[count].abbr_end = 0;
-            k2[count].token = (uint32_t)t;
-            n2[count] = (*norms)[i];
-            count++;
-            extra++;
+        abbrs[na++] = (abbreviation){text + def->abbr_start, def->abbr_end - def->abbr_start, i};
+        if (def->abbr_end - def->abbr_start > max_len) max_len = def->abbr_end - def->abbr_start;
+    }
+    qsort(abbrs, na, sizeof *abbrs, by_abbreviation);
+    /* Of the definitions of one abbreviation with one type, the first
+     * takes every mention the others could take. */
+    size_t unique = 0;
+    for (size_t i = 0; i < na; i++) {
+        bool seen = false;
+        for (size_t j = unique; j-- > 0 && !seen;) {
+            if (abbrs[j].len != abbrs[i].len || memcmp(abbrs[j].text, abbrs[i].text, abbrs[i].len))
+                break;
+            seen = (*kept)[abbrs[j].kept].type == (*kept)[abbrs[i].kept].type;
+        }
+        if (!seen) abbrs[unique++] = abbrs[i];
+    }
+    na = unique;
+
+    /* Mentions in token order; at one token, by type. A mention covers only
+     * its token, so it can only overlap mentions of the same token. */
+    size_t extra = 0;
+    for (size_t t = 0; t < ntok; t++) {
+        size_t len = tokens[t].end - tokens[t].start;
+        if (len > max_len) continue;
+        size_t a = find_abbreviation(abbrs, na, text + tokens[t].start, len);
+        size_t at_token = extra;
+        for (; a < na && abbrs[a].len == len &&
+               memcmp(abbrs[a].text, text + tokens[t].start, len) == 0;
+             a++) {
+            const newsmine_candidate *def = &(*kept)[abbrs[a].kept];
+            unsigned types = 1u << def->type | rules->yields[def->type];
+            if (overlap_index_covers(&index, types, tokens[t].start, tokens[t].end)) continue;
+            bool taken = false;
+            for (size_t k = at_token; k < extra && !taken; k++)
+                taken = types >> found[k].type & 1u;
+            if (taken) continue;
+            size_t k = extra++;
+            for (; k > at_token && found[k - 1].type > def->type; k--) {
+                found[k] = found[k - 1];
+                found_from[k] = found_from[k - 1];
+            }
+            found[k] = *def;
+            found[k].start = tokens[t].start;
+            found[k].end = tokens[t].end;
+            found[k].abbr_start = found[k].abbr_end = 0;
+            found[k].token = (uint32_t)t;
+            found_from[k] = abbrs[a].kept;
         }
     }
     if (!extra) return NEWSMINE_OK;
-    /* back into start order, norms alongside */
-    for (size_t i = 1; i < count; i++)
-        for (size_t j = i; j > 0 && (k2[j].start < k2[j - 1].start ||
-                                     (k2[j].start == k2[j - 1].start && k2[j].type < k2[j - 1].type));
-             j--) {
-            newsmine_candidate tc = k2[j];
-            k2[j] = k2[j - 1];
-            k2[j - 1] = tc;
-            newsmine_norm tn = n2[j];
-            n2[j] = n2[j - 1];
-            n2[j - 1] = tn;
+
+    /* merged into start order (then type; the entities before the mentions
+     * on a tie), norms alongside */
+    size_t count = *n + extra;
+    newsmine_candidate *k2 = newsmine_arena_alloc(arena, (count + 1) * sizeof *k2);
+    newsmine_norm *n2 = newsmine_arena_alloc(arena, (count + 1) * sizeof *n2);
+    if (!k2 || !n2) return NEWSMINE_ERR_NOMEM;
+    for (size_t i = 0, j = 0, o = 0; o < count; o++) {
+        bool mention_first =
+            j < extra && (i == *n || found[j].start < (*kept)[i].start ||
+                          (found[j].start == (*kept)[i].start && found[j].type < (*kept)[i].type));
+        if (mention_first) {
+            k2[o] = found[j];
+            n2[o] = (*norms)[found_from[j++]];
+        } else {
+            k2[o] = (*kept)[i];
+            n2[o] = (*norms)[i++];
         }
+    }
     *kept = k2;
     *norms = n2;
     *n = count;
@@ -320,11 +421,10 @@ static void map_spans(newsmine_entity *ents, size_t n, const newsmine_normalized
         size_t sb = newsmine_normalized_source_start(nt, ents[i].start_byte);
         size_t eb = newsmine_normalized_source_end(nt, ents[i].end_byte);
         if (eb < sb) eb = sb;
-        if (sb < byte) { /* sources of two spans may overlap when an edit is shared */
-            byte = 0;
-            cp = 0;
-        }
-        cp += newsmine_utf8_count(src + byte, sb - byte);
+        /* entities nested in others, or sources shared by an edit, start
+         * before the last start: count back */
+        if (sb < byte) cp -= newsmine_utf8_count(src + sb, byte - sb);
+        else cp += newsmine_utf8_count(src + byte, sb - byte);
         byte = sb;
         ents[i].start_byte = sb;
         ents[i].end_byte = eb;

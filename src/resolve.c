@@ -1,5 +1,6 @@
 #include "resolve.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,31 +50,97 @@ static bool overlaps_not_nested(const newsmine_candidate *kept, size_t n, uint32
     return false;
 }
 
-/* Greedy by preference within one type; kept stays sorted by start. */
-static size_t resolve_type(const newsmine_candidate *sorted, size_t n, newsmine_candidate *kept)
+/* The bytes of the text taken by a type's entities, one bit each: whether a
+ * candidate overlaps one already kept is a look at its own bytes, so
+ * resolving costs the candidates' lengths, not the square of their count. */
+static bool any_taken(const uint64_t *taken, uint32_t start, uint32_t end)
+{
+    for (uint32_t b = start; b < end;) {
+        if (b % 64 == 0 && end - b >= 64) {
+            if (taken[b / 64]) return true;
+            b += 64;
+            continue;
+        }
+        if (taken[b / 64] >> (b % 64) & 1u) return true;
+        b++;
+    }
+    return false;
+}
+
+static void set_taken(uint64_t *taken, uint32_t start, uint32_t end, bool value)
+{
+    for (uint32_t b = start; b < end;) {
+        if (b % 64 == 0 && end - b >= 64) {
+            taken[b / 64] = value ? UINT64_MAX : 0;
+            b += 64;
+            continue;
+        }
+        if (value) taken[b / 64] |= (uint64_t)1 << (b % 64);
+        else taken[b / 64] &= ~((uint64_t)1 << (b % 64));
+        b++;
+    }
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const newsmine_candidate *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Greedy by preference within one type; kept comes out sorted by start
+ * (and non-overlapping). taken: all clear, and left so. */
+static size_t resolve_type(const newsmine_candidate *sorted, size_t n, newsmine_candidate *kept,
+                           uint64_t *taken)
 {
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         const newsmine_candidate *c = &sorted[i];
-        size_t at = first_ending_after(kept, count, c->start);
-        if (at < count && kept[at].start < c->end) continue;
-        memmove(&kept[at + 1], &kept[at], (count - at) * sizeof *kept);
-        kept[at] = *c;
-        count++;
+        if (any_taken(taken, c->start, c->end)) continue;
+        set_taken(taken, c->start, c->end, true);
+        kept[count++] = *c;
     }
+    for (size_t i = 0; i < count; i++)
+        set_taken(taken, kept[i].start, kept[i].end, false);
+    qsort(kept, count, sizeof *kept, by_start);
     return count;
 }
 
 /* Veto matches take out every candidate of their type that they overlap,
- * and then themselves. */
-static size_t apply_vetoes(newsmine_candidate *c, size_t n)
+ * and then themselves. The vetoes sorted by type and start, with the
+ * largest end so far, answer in log time. */
+static int by_type_start(const void *a, const void *b)
 {
+    const newsmine_candidate *x = a, *y = b;
+    if (x->type != y->type) return x->type < y->type ? -1 : 1;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static size_t apply_vetoes(newsmine_candidate *c, size_t n, newsmine_arena *arena)
+{
+    size_t nv = 0;
+    for (size_t i = 0; i < n; i++)
+        nv += c[i].veto;
+    newsmine_candidate *v = newsmine_arena_alloc(arena, (nv + 1) * sizeof *v);
+    uint32_t *max_end = newsmine_arena_alloc(arena, (nv + 1) * sizeof *max_end);
+    if (!v || !max_end) return SIZE_MAX;
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (c[i].veto) v[k++] = c[i];
+    qsort(v, nv, sizeof *v, by_type_start);
+    for (size_t i = 0; i < nv; i++)
+        max_end[i] = i && v[i - 1].type == v[i].type && max_end[i - 1] > v[i].end ? max_end[i - 1]
+                                                                                 : v[i].end;
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
-        bool vetoed = c[i].veto;
-        for (size_t j = 0; j < n && !vetoed; j++)
-            vetoed = c[j].veto && c[j].type == c[i].type && c[j].start < c[i].end &&
-                     c[i].start < c[j].end;
+        if (c[i].veto) continue;
+        /* the last veto of the type starting before c[i] ends */
+        size_t lo = 0, hi = nv;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (v[mid].type < c[i].type || (v[mid].type == c[i].type && v[mid].start < c[i].end))
+                lo = mid + 1;
+            else hi = mid;
+        }
+        bool vetoed = lo > 0 && v[lo - 1].type == c[i].type && max_end[lo - 1] > c[i].start;
         if (!vetoed) c[out++] = c[i];
     }
     return out;
@@ -90,7 +157,8 @@ newsmine_status newsmine_resolve(const newsmine_rules *rules, const newsmine_can
     bool any_veto = false;
     for (size_t i = 0; i < count && !any_veto; i++)
         any_veto = sorted[i].veto;
-    if (any_veto) count = apply_vetoes(sorted, count);
+    if (any_veto && (count = apply_vetoes(sorted, count, arena)) == SIZE_MAX)
+        return NEWSMINE_ERR_NOMEM;
     qsort(sorted, count, sizeof *sorted, by_preference);
 
     /* where each type's candidates lie in sorted (sorted by type first) */
@@ -104,6 +172,12 @@ newsmine_status newsmine_resolve(const newsmine_rules *rules, const newsmine_can
      * candidates overlapping those are out before the longest of the rest
      * is chosen ("Parliament Anna Petrova" does not hide "Anna
      * Petrova" when the organisation takes "Parliament"). */
+    uint32_t text_end = 0;
+    for (size_t i = 0; i < count; i++)
+        if (sorted[i].end > text_end) text_end = sorted[i].end;
+    uint64_t *taken = newsmine_arena_alloc(arena, (text_end / 64 + 1) * sizeof *taken);
+    if (!taken) return NEWSMINE_ERR_NOMEM;
+    memset(taken, 0, (text_end / 64 + 1) * sizeof *taken);
     size_t begin[NEWSMINE_TYPE_COUNT] = {0}, len[NEWSMINE_TYPE_COUNT] = {0}, total = 0;
     unsigned done = 0;
     for (size_t round = 0; round < NEWSMINE_TYPE_COUNT; round++)
@@ -120,7 +194,7 @@ newsmine_status newsmine_resolve(const newsmine_rules *rules, const newsmine_can
                 if (!drop) sorted[first[t] + n++] = sorted[i];
             }
             begin[t] = total;
-            len[t] = resolve_type(sorted + first[t], n, kept + total);
+            len[t] = resolve_type(sorted + first[t], n, kept + total, taken);
             total += len[t];
             done |= 1u << t;
         }

@@ -163,6 +163,17 @@ static void test_priority_breaks_ties(void)
                   "place 9 13 [Mali] place:places {\"kind\":\"country\",\"country\":\"ML\"}\n");
 }
 
+/* A veto drops the candidates of its type it overlaps, also those found
+ * after candidates that are kept (the veto once got lost among them). */
+static void test_veto_among_kept(void)
+{
+    CHECK_EXTRACT("Goma, Mali and Rovers 12 troops York.",
+                  "place 0 4 [Goma] place:goma_site {\"kind\":\"site\",\"note\":\"by rule\"}\n"
+                  "place 6 10 [Mali] place:places {\"kind\":\"country\",\"country\":\"ML\"}\n"
+                  "count 22 31 [12 troops] count:number_noun "
+                  "{\"value\":12,\"noun\":\"troops\",\"category\":\"personnel\"}\n");
+}
+
 /* Types nest; the list is sorted by start, then type, then end; norm keys
  * come in the schema's order for the type (rank, code, name; name, abbr,
  * echelon), then the others in the order the rule set them. */
@@ -327,6 +338,7 @@ int main(void)
         TEST(test_types_filter),
         TEST(test_longest_wins_and_yield),
         TEST(test_priority_breaks_ties),
+        TEST(test_veto_among_kept),
         TEST(test_sorted_nested_and_key_order),
         TEST(test_elided_noun_carried),
         TEST(test_deterministic),
