@@ -107,7 +107,8 @@ class ThrowawayPostgres:
 
     def fresh(self, db):
         subprocess.run(["psql", "-X", "-q", "-d", self.url("postgres"), "-c", "DROP DATABASE IF EXISTS %s" % db,
-                        "-c", "CREATE DATABASE %s" % db], check=True, stdout=subprocess.DEVNULL)
+                        "-c", "CREATE DATABASE %s" % db], check=True, stdout=subprocess.DEVNULL,
+                       env=dict(os.environ, PGOPTIONS="-c client_min_messages=warning"))
 
     def stop(self):
         subprocess.run(self.stop_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
