@@ -217,15 +217,17 @@ static bool overlap_index_covers(const overlap_index *x, unsigned types, uint32_
     return false;
 }
 
-typedef struct abbreviation {
+/* A word an entity of the document defines (an abbreviation in brackets, a
+ * person's surname): its other mentions become entities like it. */
+typedef struct learnt_word {
     const char *text;
     size_t len;
     size_t kept; /* index of the entity that defines it */
-} abbreviation;
+} learnt_word;
 
-static int by_abbreviation(const void *a, const void *b)
+static int by_word(const void *a, const void *b)
 {
-    const abbreviation *x = a, *y = b;
+    const learnt_word *x = a, *y = b;
     size_t n = x->len < y->len ? x->len : y->len;
     int c = memcmp(x->text, y->text, n);
     if (c) return c;
@@ -233,72 +235,71 @@ static int by_abbreviation(const void *a, const void *b)
     return x->kept < y->kept ? -1 : x->kept > y->kept;
 }
 
-/* The first of abbrs[0..n) (sorted) whose text is text[0..len), or n. */
-static size_t find_abbreviation(const abbreviation *abbrs, size_t n, const char *text, size_t len)
+/* The first of words[0..n) (sorted) whose text is text[0..len), or n. */
+static size_t find_word(const learnt_word *words, size_t n, const char *text, size_t len)
 {
-    abbreviation key = {text, len, 0};
+    learnt_word key = {text, len, 0};
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (by_abbreviation(&abbrs[mid], &key) < 0) lo = mid + 1;
+        if (by_word(&words[mid], &key) < 0) lo = mid + 1;
         else hi = mid;
     }
-    return lo < n && abbrs[lo].len == len && memcmp(abbrs[lo].text, text, len) == 0 ? lo : n;
+    return lo < n && words[lo].len == len && memcmp(words[lo].text, text, len) == 0 ? lo : n;
 }
 
-/* An abbreviation defined in brackets is learnt for the document: its other
- * mentions become entities of the same type with the same norm. A mention
- * already inside an entity of that type, or of a type it yields to, stays
- * as it is; of two definitions of one abbreviation the first comes first. */
-static newsmine_status learn_abbreviations(const newsmine_rules *rules, newsmine_candidate **kept,
-                                           newsmine_norm **norms, size_t *n, const char *text,
-                                           const newsmine_token *tokens, size_t ntok,
-                                           newsmine_arena *arena)
+static bool same_word(const learnt_word *a, const char *text, size_t len)
 {
-    size_t defined = 0;
-    for (size_t i = 0; i < *n; i++)
-        defined += (*kept)[i].abbr_end != 0;
-    if (!defined) return NEWSMINE_OK;
-    abbreviation *abbrs = newsmine_arena_alloc(arena, defined * sizeof *abbrs);
+    return a->len == len && memcmp(a->text, text, len) == 0;
+}
+
+/* Sorts words and keeps, of the words of one text and one type, the
+ * first: it takes every mention the others could take. The new count. */
+static size_t sort_words(learnt_word *words, size_t n, const newsmine_candidate *kept)
+{
+    qsort(words, n, sizeof *words, by_word);
+    size_t unique = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t j = unique; j-- > 0 && !seen;) {
+            if (!same_word(&words[j], words[i].text, words[i].len)) break;
+            seen = kept[words[j].kept].type == kept[words[i].kept].type;
+        }
+        if (!seen) words[unique++] = words[i];
+    }
+    return unique;
+}
+
+/* Every token that is one of the words (sorted by sort_words) becomes an
+ * entity like the one that defines the word, with its norm, unless an
+ * entity of that type, or of a type it yields to, overlaps it already; of
+ * two definitions the first comes first. In time n log n, not quadratic in
+ * mentions (a document may repeat a word thousands of times). */
+static newsmine_status add_mentions(const newsmine_rules *rules, newsmine_candidate **kept,
+                                    newsmine_norm **norms, size_t *n, const char *text,
+                                    const newsmine_token *tokens, size_t ntok,
+                                    const learnt_word *words, size_t nw, newsmine_arena *arena)
+{
+    if (!nw) return NEWSMINE_OK;
     newsmine_candidate *found = newsmine_arena_alloc(arena, (ntok + 1) * sizeof *found);
     size_t *found_from = newsmine_arena_alloc(arena, (ntok + 1) * sizeof *found_from);
     overlap_index index;
-    if (!abbrs || !found || !found_from || overlap_index_build(&index, *kept, *n, arena))
+    if (!found || !found_from || overlap_index_build(&index, *kept, *n, arena))
         return NEWSMINE_ERR_NOMEM;
-    size_t na = 0, max_len = 0;
-    for (size_t i = 0; i < *n; i++) {
-        const newsmine_candidate *def = &(*kept)[i];
-        if (!def->abbr_end) continue;
-        abbrs[na++] = (abbreviation){text + def->abbr_start, def->abbr_end - def->abbr_start, i};
-        if (def->abbr_end - def->abbr_start > max_len) max_len = def->abbr_end - def->abbr_start;
-    }
-    qsort(abbrs, na, sizeof *abbrs, by_abbreviation);
-    /* Of the definitions of one abbreviation with one type, the first
-     * takes every mention the others could take. */
-    size_t unique = 0;
-    for (size_t i = 0; i < na; i++) {
-        bool seen = false;
-        for (size_t j = unique; j-- > 0 && !seen;) {
-            if (abbrs[j].len != abbrs[i].len || memcmp(abbrs[j].text, abbrs[i].text, abbrs[i].len))
-                break;
-            seen = (*kept)[abbrs[j].kept].type == (*kept)[abbrs[i].kept].type;
-        }
-        if (!seen) abbrs[unique++] = abbrs[i];
-    }
-    na = unique;
+    size_t max_len = 0;
+    for (size_t i = 0; i < nw; i++)
+        if (words[i].len > max_len) max_len = words[i].len;
 
     /* Mentions in token order; at one token, by type. A mention covers only
      * its token, so it can only overlap mentions of the same token. */
     size_t extra = 0;
     for (size_t t = 0; t < ntok; t++) {
-        size_t len = tokens[t].end - tokens[t].start;
+        const char *tok = text + tokens[t].start;
+        size_t len = tokens[t].end - tokens[t].start, at_token = extra;
         if (len > max_len) continue;
-        size_t a = find_abbreviation(abbrs, na, text + tokens[t].start, len);
-        size_t at_token = extra;
-        for (; a < na && abbrs[a].len == len &&
-               memcmp(abbrs[a].text, text + tokens[t].start, len) == 0;
+        for (size_t a = find_word(words, nw, tok, len); a < nw && same_word(&words[a], tok, len);
              a++) {
-            const newsmine_candidate *def = &(*kept)[abbrs[a].kept];
+            const newsmine_candidate *def = &(*kept)[words[a].kept];
             unsigned types = 1u << def->type | rules->yields[def->type];
             if (overlap_index_covers(&index, types, tokens[t].start, tokens[t].end)) continue;
             bool taken = false;
@@ -315,7 +316,7 @@ static newsmine_status learn_abbreviations(const newsmine_rules *rules, newsmine
             found[k].end = tokens[t].end;
             found[k].abbr_start = found[k].abbr_end = 0;
             found[k].token = (uint32_t)t;
-            found_from[k] = abbrs[a].kept;
+            found_from[k] = words[a].kept;
         }
     }
     if (!extra) return NEWSMINE_OK;
@@ -342,6 +343,94 @@ static newsmine_status learn_abbreviations(const newsmine_rules *rules, newsmine
     *norms = n2;
     *n = count;
     return NEWSMINE_OK;
+}
+
+/* An abbreviation defined in brackets is learnt for the document: its other
+ * mentions become entities of the same type with the same norm. */
+static newsmine_status learn_abbreviations(const newsmine_rules *rules, newsmine_candidate **kept,
+                                           newsmine_norm **norms, size_t *n, const char *text,
+                                           const newsmine_token *tokens, size_t ntok,
+                                           newsmine_arena *arena)
+{
+    size_t defined = 0;
+    for (size_t i = 0; i < *n; i++)
+        defined += (*kept)[i].abbr_end != 0;
+    if (!defined) return NEWSMINE_OK;
+    learnt_word *words = newsmine_arena_alloc(arena, defined * sizeof *words);
+    if (!words) return NEWSMINE_ERR_NOMEM;
+    size_t nw = 0;
+    for (size_t i = 0; i < *n; i++) {
+        const newsmine_candidate *def = &(*kept)[i];
+        if (def->abbr_end)
+            words[nw++] = (learnt_word){text + def->abbr_start, def->abbr_end - def->abbr_start, i};
+    }
+    nw = sort_words(words, nw, *kept);
+    return add_mentions(rules, kept, norms, n, text, tokens, ntok, words, nw, arena);
+}
+
+static bool is_upper_ascii(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+static bool is_lower_ascii(char c)
+{
+    return c >= 'a' && c <= 'z';
+}
+
+/* "Phil Simmons ... Simmons said": the last word of a person's name, a
+ * surname, is learnt for the document; its other mentions become persons
+ * with the same norm (the full name). Only a word of three letters or more
+ * that starts with a capital and goes on in small letters, and not one the
+ * document also writes in small letters ("Such" of "Peter Such" when the
+ * text says "such"): that is a common word, and its capital may only begin
+ * a sentence. */
+static newsmine_status learn_surnames(const newsmine_rules *rules, newsmine_candidate **kept,
+                                      newsmine_norm **norms, size_t *n, const char *text,
+                                      const newsmine_token *tokens, size_t ntok,
+                                      newsmine_arena *arena)
+{
+    size_t persons = 0;
+    for (size_t i = 0; i < *n; i++)
+        persons += (*kept)[i].type == NEWSMINE_PERSON;
+    if (!persons) return NEWSMINE_OK;
+    learnt_word *words = newsmine_arena_alloc(arena, persons * sizeof *words);
+    bool *common = newsmine_arena_alloc(arena, persons * sizeof *common);
+    if (!words || !common) return NEWSMINE_ERR_NOMEM;
+    size_t nw = 0;
+    for (size_t i = 0; i < *n; i++) {
+        const newsmine_candidate *p = &(*kept)[i];
+        if (p->type != NEWSMINE_PERSON || p->token == UINT32_MAX) continue;
+        size_t last = p->token, words_in_name = 0;
+        for (size_t t = p->token; t < ntok && tokens[t].end <= p->end; t++)
+            if (is_upper_ascii(text[tokens[t].start]) || (unsigned char)text[tokens[t].start] >= 0x80) {
+                last = t;
+                words_in_name++;
+            }
+        const char *w = text + tokens[last].start;
+        size_t len = tokens[last].end - tokens[last].start;
+        if (words_in_name < 2 || len < 3 || !is_upper_ascii(w[0]) || !is_lower_ascii(w[len - 1]))
+            continue;
+        words[nw++] = (learnt_word){w, len, i};
+    }
+    nw = sort_words(words, nw, *kept);
+    /* the words the document also writes with a small letter */
+    memset(common, 0, nw * sizeof *common);
+    char folded[64];
+    for (size_t t = 0; t < ntok && nw; t++) {
+        size_t len = tokens[t].end - tokens[t].start;
+        const char *tok = text + tokens[t].start;
+        if (len >= sizeof folded || !is_lower_ascii(tok[0])) continue;
+        memcpy(folded, tok, len);
+        folded[0] = (char)(folded[0] - 'a' + 'A');
+        for (size_t a = find_word(words, nw, folded, len); a < nw && same_word(&words[a], folded, len);
+             a++)
+            common[a] = true;
+    }
+    size_t kept_words = 0;
+    for (size_t a = 0; a < nw; a++)
+        if (!common[a]) words[kept_words++] = words[a];
+    return add_mentions(rules, kept, norms, n, text, tokens, ntok, words, kept_words, arena);
 }
 
 /* A unit, organisation or person without a name from its rule is named by
@@ -519,6 +608,8 @@ newsmine_status newsmine_extract(newsmine_extractor *ex, const char *text, size_
     if (!st)
         st = learn_abbreviations(ex->rules, &kept, &norms, &nkept, nt.text, tokens, ntok,
                                  &ex->arena);
+    if (!st)
+        st = learn_surnames(ex->rules, &kept, &norms, &nkept, nt.text, tokens, ntok, &ex->arena);
     if (!st && types != wanted) nkept = filter_types(kept, norms, nkept, wanted);
     if (!st && !(ents = newsmine_arena_alloc(&ex->arena, (nkept + 1) * sizeof *ents)))
         st = NEWSMINE_ERR_NOMEM;
