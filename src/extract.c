@@ -235,6 +235,12 @@ static int by_word(const void *a, const void *b)
     return x->kept < y->kept ? -1 : x->kept > y->kept;
 }
 
+static int by_offset(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* The first of words[0..n) (sorted) whose text is text[0..len), or n. */
 static size_t find_word(const learnt_word *words, size_t n, const char *text, size_t len)
 {
@@ -281,14 +287,28 @@ static newsmine_status add_mentions(const newsmine_rules *rules, newsmine_candid
                                     const learnt_word *words, size_t nw, newsmine_arena *arena)
 {
     if (!nw) return NEWSMINE_OK;
-    newsmine_candidate *found = newsmine_arena_alloc(arena, (ntok + 1) * sizeof *found);
-    size_t *found_from = newsmine_arena_alloc(arena, (ntok + 1) * sizeof *found_from);
+    /* at most one mention per token and type */
+    unsigned word_types = 0;
+    for (size_t i = 0; i < nw; i++)
+        word_types |= 1u << (*kept)[words[i].kept].type;
+    size_t per_token = (size_t)__builtin_popcount(word_types);
+    newsmine_candidate *found = newsmine_arena_alloc(arena, (ntok * per_token + 1) * sizeof *found);
+    size_t *found_from =
+        newsmine_arena_alloc(arena, (ntok * per_token + 1) * sizeof *found_from);
     overlap_index index;
     if (!found || !found_from || overlap_index_build(&index, *kept, *n, arena))
         return NEWSMINE_ERR_NOMEM;
     size_t max_len = 0;
     for (size_t i = 0; i < nw; i++)
         if (words[i].len > max_len) max_len = words[i].len;
+    /* where the entities' own abbreviations lie: "(AB)" of "Acme Holdings
+     * (AB)" is the definition, never a mention of another "AB" */
+    size_t ndef = 0;
+    uint32_t *defined_at = newsmine_arena_alloc(arena, (*n + 1) * sizeof *defined_at);
+    if (!defined_at) return NEWSMINE_ERR_NOMEM;
+    for (size_t i = 0; i < *n; i++)
+        if ((*kept)[i].abbr_end) defined_at[ndef++] = (*kept)[i].abbr_start;
+    qsort(defined_at, ndef, sizeof *defined_at, by_offset);
 
     /* Mentions in token order; at one token, by type. A mention covers only
      * its token, so it can only overlap mentions of the same token. */
@@ -296,16 +316,26 @@ static newsmine_status add_mentions(const newsmine_rules *rules, newsmine_candid
     for (size_t t = 0; t < ntok; t++) {
         const char *tok = text + tokens[t].start;
         size_t len = tokens[t].end - tokens[t].start, at_token = extra;
-        if (len > max_len) continue;
+        if (len > max_len || bsearch(&tokens[t].start, defined_at, ndef, sizeof *defined_at, by_offset))
+            continue;
         for (size_t a = find_word(words, nw, tok, len); a < nw && same_word(&words[a], tok, len);
              a++) {
             const newsmine_candidate *def = &(*kept)[words[a].kept];
             unsigned types = 1u << def->type | rules->yields[def->type];
             if (overlap_index_covers(&index, types, tokens[t].start, tokens[t].end)) continue;
+            /* the mentions of this token: one of a type this one yields to
+             * (or of its own) keeps it out; one that yields to it goes */
             bool taken = false;
             for (size_t k = at_token; k < extra && !taken; k++)
                 taken = types >> found[k].type & 1u;
             if (taken) continue;
+            size_t kept_here = at_token;
+            for (size_t k = at_token; k < extra; k++)
+                if (!(rules->yields[found[k].type] >> def->type & 1u)) {
+                    found[kept_here] = found[k];
+                    found_from[kept_here++] = found_from[k];
+                }
+            extra = kept_here;
             size_t k = extra++;
             for (; k > at_token && found[k - 1].type > def->type; k--) {
                 found[k] = found[k - 1];
@@ -380,11 +410,12 @@ static bool is_lower_ascii(char c)
 
 /* "Phil Simmons ... Simmons said": the last word of a person's name, a
  * surname, is learnt for the document; its other mentions become persons
- * with the same norm (the full name). Only a word of three letters or more
- * that starts with a capital and goes on in small letters, and not one the
- * document also writes in small letters ("Such" of "Peter Such" when the
- * text says "such"): that is a common word, and its capital may only begin
- * a sentence. */
+ * with the same norm (the full name). Only a name of two words or more;
+ * only a word of three letters or more, letters, apostrophes and hyphens,
+ * that starts with a capital and ends in a small letter ("McCague",
+ * "O'Neill", not "III" or "Jr."); and not one the document also writes in
+ * small letters ("Such" of "Peter Such" when the text says "such"): that is
+ * a common word, and its capital may only begin a sentence. */
 static newsmine_status learn_surnames(const newsmine_rules *rules, newsmine_candidate **kept,
                                       newsmine_norm **norms, size_t *n, const char *text,
                                       const newsmine_token *tokens, size_t ntok,
@@ -401,16 +432,24 @@ static newsmine_status learn_surnames(const newsmine_rules *rules, newsmine_cand
     for (size_t i = 0; i < *n; i++) {
         const newsmine_candidate *p = &(*kept)[i];
         if (p->type != NEWSMINE_PERSON || p->token == UINT32_MAX) continue;
-        size_t last = p->token, words_in_name = 0;
-        for (size_t t = p->token; t < ntok && tokens[t].end <= p->end; t++)
+        /* the name's words: rules with \K start the name after the
+         * token that triggered them ("President Putin") */
+        size_t first = p->token, last = 0, words_in_name = 0;
+        while (first < ntok && tokens[first].start < p->start)
+            first++;
+        for (size_t t = first; t < ntok && tokens[t].end <= p->end; t++)
             if (is_upper_ascii(text[tokens[t].start]) || (unsigned char)text[tokens[t].start] >= 0x80) {
                 last = t;
                 words_in_name++;
             }
+        if (words_in_name < 2) continue;
         const char *w = text + tokens[last].start;
         size_t len = tokens[last].end - tokens[last].start;
-        if (words_in_name < 2 || len < 3 || !is_upper_ascii(w[0]) || !is_lower_ascii(w[len - 1]))
-            continue;
+        bool lower_after_capital = len >= 3 && is_upper_ascii(w[0]);
+        for (size_t k = 1; k < len && lower_after_capital; k++)
+            lower_after_capital = is_lower_ascii(w[k]) || is_upper_ascii(w[k]) || w[k] == '\'' ||
+                                  w[k] == '-' || (unsigned char)w[k] >= 0x80;
+        if (!lower_after_capital || !is_lower_ascii(w[len - 1])) continue;
         words[nw++] = (learnt_word){w, len, i};
     }
     nw = sort_words(words, nw, *kept);

@@ -49,7 +49,9 @@ static const char stage_sql[] =
  * do the indexes, which need the table's owner. */
 static const char tables_exist_sql[] =
     "SELECT to_regclass('documents') IS NOT NULL AND to_regclass('entities') IS NOT NULL, "
-    "to_regclass('entities_doc') IS NOT NULL AND to_regclass('entities_type') IS NOT NULL";
+    "to_regclass('entities_doc') IS NOT NULL AND to_regclass('entities_type') IS NOT NULL, "
+    "coalesce((SELECT pg_has_role(relowner, 'USAGE') FROM pg_class "
+    "WHERE oid = to_regclass('entities')), true)";
 
 static const char copy_docs_sql[] =
     "COPY newsmine_stage_documents (ord, id, metadata, text, repaired) FROM STDIN";
@@ -359,7 +361,11 @@ static sink_status create_schema(pg_sink *p)
             st = fail_pg(p, r, "looking for the tables");
         } else {
             bool have_tables = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-            p->indexes_pending = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), "t") != 0;
+            /* only the tables' owner may index them: a role that may only
+             * insert leaves the indexes to the owner's next load */
+            bool owner = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+            p->indexes_pending =
+                owner && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), "t") != 0;
             PQclear(r);
             if (!have_tables) st = run(p, tables, "creating the tables", NULL);
         }

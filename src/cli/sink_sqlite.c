@@ -17,7 +17,7 @@ typedef struct sqlite_sink {
     sqlite3 *db;
     sqlite3_stmt *insert_doc, *insert_entity;
     char *path;
-    bool indexes_pending; /* CREATE INDEX IF NOT EXISTS at the end */
+    bool indexes_pending; /* an index is missing: made at the end */
 } sqlite_sink;
 
 static const char insert_doc_sql[] =
@@ -175,10 +175,10 @@ static sink_status sqlite_finish(void *impl, char *err, size_t errlen)
 static const sink_backend sqlite_backend = {"sqlite", sqlite_write_batch, sqlite_finish,
                                             sqlite_close};
 
-/* Creates the tables of docs/schema-sqlite.sql that are missing; the
- * indexes wait for the end of the load (sqlite_finish): of tables created
- * now, or of a first load that was killed, they are made in one sort each;
- * those that exist stay, and are kept up to date row by row. */
+/* Creates the tables of docs/schema-sqlite.sql that are missing; missing
+ * indexes (of tables created now, or of a first load that was killed) wait
+ * for the end of the load (sqlite_finish) and are made in one sort each;
+ * those that exist are kept up to date row by row. */
 static sink_status create_schema(sqlite_sink *q, char *err, size_t errlen)
 {
     const char *indexes = sink_schema_indexes(sink_schema_sqlite);
@@ -189,7 +189,17 @@ static sink_status create_schema(sqlite_sink *q, char *err, size_t errlen)
     }
     sink_status st = exec(q, "BEGIN IMMEDIATE", "creating the tables", err, errlen);
     if (!st) st = exec(q, tables, "creating the tables", err, errlen);
-    q->indexes_pending = true;
+    sqlite3_stmt *probe = NULL;
+    if (!st) {
+        int rc = sqlite3_prepare_v2(q->db,
+                                    "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                                    "AND name IN ('entities_doc', 'entities_type')",
+                                    -1, &probe, NULL);
+        if (!rc) rc = sqlite3_step(probe);
+        if (rc == SQLITE_ROW) q->indexes_pending = sqlite3_column_int(probe, 0) < 2;
+        else st = fail_sqlite(q, rc, "looking for the indexes", err, errlen);
+        sqlite3_finalize(probe);
+    }
     if (!st) st = exec(q, "COMMIT", "creating the tables", err, errlen);
     if (st && !sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
     free(tables);
@@ -216,15 +226,16 @@ sink_status sink_sqlite_open(const char *path, const sink_backend **backend, voi
         snprintf(err, errlen, "out of memory");
         return SINK_ERR_NOMEM;
     }
-    int rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(path, &q->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     sink_status st = rc ? fail_sqlite(q, rc, "opening", err, errlen) : SINK_OK;
     if (!st) {
         sqlite3_extended_result_codes(q->db, 1);
         sqlite3_busy_timeout(q->db, 30000);
         /* WAL: readers go on while newsmine writes; NORMAL: a crash (kill -9)
          * never loses a committed batch, only a power cut might lose the last.
-         * A page cache big enough for the indexes of a large load (64 MiB at
-         * most), and pages read through mmap rather than pread. */
+         * An 8 MiB page cache: the tables are appended to, and the
+         * indexes of a new table are built at the end in one sort. */
         st = exec(q, "PRAGMA journal_mode=WAL", "opening", err, errlen);
         if (!st) st = exec(q, "PRAGMA synchronous=NORMAL", "opening", err, errlen);
         if (!st) st = exec(q, "PRAGMA cache_size=-8192", "opening", err, errlen);
