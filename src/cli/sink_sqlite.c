@@ -231,7 +231,9 @@ sink_status sink_sqlite_open(const char *path, const sink_backend **backend, voi
     sink_status st = rc ? fail_sqlite(q, rc, "opening", err, errlen) : SINK_OK;
     if (!st) {
         sqlite3_extended_result_codes(q->db, 1);
-        sqlite3_busy_timeout(q->db, 30000);
+        /* loaders of one file take turns; one may hold the lock for a
+         * while (a batch, the indexes at the end of a large load) */
+        sqlite3_busy_timeout(q->db, 600000);
         /* WAL: readers go on while newsmine writes; NORMAL: a crash (kill -9)
          * never loses a committed batch, only a power cut might lose the last.
          * An 8 MiB page cache: the tables are appended to, and the
