@@ -36,6 +36,4 @@ target_include_directories(newsmine_cli_io PUBLIC ${PROJECT_SOURCE_DIR}/src/cli)
 target_link_libraries(newsmine_cli_io PUBLIC newsmine_static
   PRIVATE PkgConfig::SQLITE3 PkgConfig::LIBPQ PkgConfig::LIBARCHIVE Threads::Threads)
 
-# The command links it already; main.c starts using it by the steps of
-# docs/integration-issue6.md.
 target_link_libraries(newsmine PRIVATE newsmine_cli_io)
