@@ -158,7 +158,7 @@ static bool reserved_group(newsmine_type type, const char *name)
 {
     static const char *const reserved[NEWSMINE_TYPE_COUNT][20] = {
         [NEWSMINE_PLACE] = {0},
-        [NEWSMINE_COUNT] = {"num", "num2", "approx", "noun", 0},
+        [NEWSMINE_COUNT] = {"num", "num2", "approx", "noun", "casualty", 0},
         [NEWSMINE_RANK] = {"title", 0},
         [NEWSMINE_UNIT] = {"ordinal", "nat", "head", 0},
         [NEWSMINE_DATE] = {"day", "month", "year", "day2", "month2", "year2", "decade", "since",
@@ -240,6 +240,11 @@ static newsmine_status normalize_count(build_ctx *b)
         span head = lookup_hit_for(b, "noun");
         st = set_text(b, "noun", head.s ? head : last_word(noun), true);
     }
+    /* the sentence says they were killed or wounded: people, whatever the
+     * noun's own category, but never equipment */
+    const char *category = newsmine_norm_get(b->norm, "category");
+    if (!st && group(b, "casualty").s && !(category && strcmp(category, "\"equipment\"") == 0))
+        st = newsmine_norm_set(b->norm, "category", "\"casualties\"");
     return st;
 }
 
