@@ -119,6 +119,15 @@ typedef struct newsmine_buffer {
 
 NEWSMINE_EXPORT void newsmine_buffer_free(newsmine_buffer *buf);
 
+/* Makes room for extra more bytes and the NUL (the buffer keeps its bytes);
+ * NEWSMINE_ERR_NOMEM when it cannot, the buffer unchanged. */
+NEWSMINE_EXPORT newsmine_status newsmine_buffer_reserve(newsmine_buffer *buf, size_t extra);
+
+/* Appends n bytes of data (which may hold NULs) and a NUL after them;
+ * NEWSMINE_ERR_NOMEM when out of memory, the buffer unchanged. */
+NEWSMINE_EXPORT newsmine_status newsmine_buffer_append(newsmine_buffer *buf, const void *data,
+                                                       size_t n);
+
 /* ------------------------------------------------------------------ rules */
 
 /* A compiled rule directory: patterns compiled with JIT, gazetteers loaded.

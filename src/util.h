@@ -16,8 +16,6 @@
 #endif
 
 /* Grows buf so that it can hold extra more bytes plus a NUL. */
-newsmine_status newsmine_buffer_reserve(newsmine_buffer *buf, size_t extra);
-newsmine_status newsmine_buffer_append(newsmine_buffer *buf, const void *data, size_t n);
 newsmine_status newsmine_buffer_putc(newsmine_buffer *buf, char c);
 newsmine_status newsmine_buffer_printf(newsmine_buffer *buf, const char *fmt, ...)
     NEWSMINE_PRINTF(2, 3);

@@ -5,6 +5,7 @@
 #include "entity_id.h"
 #include "outbuf.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char csv_entity_columns[] = "id,doc,type,start,end,text,norm,rule";
