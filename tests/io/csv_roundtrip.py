@@ -8,7 +8,6 @@ backslashes, a line that is exactly "\\.", NUL, non-ASCII.
 usage: csv_roundtrip.py DRIVER NEWSMINE RULES_DIR CORPUS_DIR"""
 import csv
 import glob
-import hashlib
 import io
 import json
 import os
@@ -16,18 +15,11 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, entity_id, finish  # noqa: E402
+
 driver, newsmine, rules, corpus = sys.argv[1:5]
-failures, passed = [], 0
 csv.field_size_limit(1 << 30)
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL", what, file=sys.stderr)
 
 
 tmp = tempfile.mkdtemp()
@@ -56,10 +48,6 @@ def run(cmd):
 
 def fix_nul(s):
     return s.replace("\x00", "\ufffd")
-
-
-def entity_id(doc, type_, start, end):
-    return hashlib.sha256(f"{doc}:{type_}:{start}:{end}".encode()).hexdigest()[:32]
 
 
 ref_entities = [json.loads(l) for l in run([newsmine, "--rules", rules, *inputs]).decode().splitlines()]
@@ -133,5 +121,4 @@ check(',{},,0\n' in data.replace('"{}"', "{}") or ",,0\n" in data, "csv: no --st
 data = run([driver, "--rules", rules, "--format", "csv", "--emit", "documents", "--store-text", tricky]).decode()
 check('"empty","{}","",0\n' in data or 'empty,{},"",0\n' in data, f"csv: an empty text is quoted: {data!r}")
 
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

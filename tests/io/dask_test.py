@@ -35,6 +35,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgcluster  # noqa: E402
+from checks import check, finish  # noqa: E402
 
 try:
     import distributed  # noqa: F401
@@ -43,16 +44,6 @@ except ImportError:
     sys.exit(77)
 
 runner, newsmine, rules, corpus = map(os.path.abspath, sys.argv[1:5])
-failures, passed = [], 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL", what, file=sys.stderr, flush=True)
 
 
 tmp = tempfile.mkdtemp(prefix="newsmine-dask-")
@@ -376,5 +367,4 @@ else:
 
 
 shutil.rmtree(tmp, ignore_errors=True)
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

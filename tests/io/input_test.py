@@ -20,18 +20,10 @@ import tempfile
 import time
 import zipfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
+
 dump, driver, newsmine, rules = sys.argv[1:5]
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL", what, file=sys.stderr)
 
 
 def parse(out):
@@ -236,5 +228,4 @@ check(rc == 1 and "truncated.jsonl.gz" in err and "damaged" in err, f"damaged in
 check(got.endswith(want), "the files after a damaged one are still read")
 
 shutil.rmtree(tmp)
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

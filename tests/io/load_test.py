@@ -20,7 +20,6 @@ Exit status 77 (skipped) when PostgreSQL's server programs are not installed."""
 import argparse
 import csv
 import glob
-import hashlib
 import json
 import os
 import shutil
@@ -33,6 +32,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pgcluster import PgCluster, server_programs  # noqa: E402
+from checks import check, entity_id, finish  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("kind", choices=["sqlite", "postgresql"])
@@ -43,21 +43,6 @@ ap.add_argument("--rules", required=True)
 ap.add_argument("--corpus", required=True)
 a = ap.parse_args()
 csv.field_size_limit(1 << 30)
-failures, passed = [], 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL", what, file=sys.stderr, flush=True)
-
-
-def finish():
-    print(f"{passed} passed, {len(failures)} failed")
-    sys.exit(1 if failures else 0)
 
 
 tmp = tempfile.mkdtemp(prefix="newsmine-load-")
@@ -90,10 +75,6 @@ def reference(files):
 
 def entity_key(doc, type_, start, end, text, norm, rule):
     return (doc, type_, int(start), int(end), text, json.dumps(norm, sort_keys=True), rule)
-
-
-def entity_id(doc, type_, start, end):
-    return hashlib.sha256(f"{doc}:{type_}:{start}:{end}".encode()).hexdigest()[:32]
 
 
 ref_ents, ref_docs = reference(inputs)
