@@ -120,6 +120,7 @@ static size_t apply_vetoes(newsmine_candidate *c, size_t n, newsmine_arena *aren
     size_t nv = 0;
     for (size_t i = 0; i < n; i++)
         nv += c[i].veto;
+    if (!nv) return n;
     newsmine_candidate *v = newsmine_arena_alloc(arena, (nv + 1) * sizeof *v);
     uint32_t *max_end = newsmine_arena_alloc(arena, (nv + 1) * sizeof *max_end);
     if (!v || !max_end) return SIZE_MAX;
@@ -154,11 +155,7 @@ newsmine_status newsmine_resolve(const newsmine_rules *rules, const newsmine_can
     newsmine_candidate *kept = newsmine_arena_alloc(arena, (count + 1) * sizeof *kept);
     if (!sorted || !kept) return NEWSMINE_ERR_NOMEM;
     if (count) memcpy(sorted, cands, count * sizeof *sorted);
-    bool any_veto = false;
-    for (size_t i = 0; i < count && !any_veto; i++)
-        any_veto = sorted[i].veto;
-    if (any_veto && (count = apply_vetoes(sorted, count, arena)) == SIZE_MAX)
-        return NEWSMINE_ERR_NOMEM;
+    if ((count = apply_vetoes(sorted, count, arena)) == SIZE_MAX) return NEWSMINE_ERR_NOMEM;
     qsort(sorted, count, sizeof *sorted, by_preference);
 
     /* where each type's candidates lie in sorted (sorted by type first) */
