@@ -7,17 +7,32 @@ pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 
 # The sinks run docs/schema.sql and docs/schema-sqlite.sql as they are: the
-# files become C strings at configure time (and again when they change).
-function(newsmine_sql_to_c_string var file)
+# files become C strings at configure time (and again when they change), in
+# two parts: the tables, and the CREATE INDEX statements that end each file
+# (a load into tables it creates builds the indexes at its end).
+function(newsmine_c_string var text)
+  string(REPLACE "\\" "\\\\" text "${text}")
+  string(REPLACE "\"" "\\\"" text "${text}")
+  string(REPLACE "\n" "\\n\"\n    \"" text "${text}")
+  set(${var} "\"${text}\"" PARENT_SCOPE)
+endfunction()
+function(newsmine_schema_to_c_strings prefix file)
   file(READ "${file}" sql)
-  string(REPLACE "\\" "\\\\" sql "${sql}")
-  string(REPLACE "\"" "\\\"" sql "${sql}")
-  string(REPLACE "\n" "\\n\"\n    \"" sql "${sql}")
-  set(${var} "\"${sql}\"" PARENT_SCOPE)
+  string(FIND "${sql}" "\nCREATE INDEX" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "${file}: no CREATE INDEX statements at its end")
+  endif()
+  math(EXPR at "${at} + 1")
+  string(SUBSTRING "${sql}" 0 ${at} tables)
+  string(SUBSTRING "${sql}" ${at} -1 indexes)
+  newsmine_c_string(t "${tables}")
+  newsmine_c_string(i "${indexes}")
+  set(${prefix}_TABLES "${t}" PARENT_SCOPE)
+  set(${prefix}_INDEXES "${i}" PARENT_SCOPE)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
 endfunction()
-newsmine_sql_to_c_string(NEWSMINE_SCHEMA_POSTGRESQL ${PROJECT_SOURCE_DIR}/docs/schema.sql)
-newsmine_sql_to_c_string(NEWSMINE_SCHEMA_SQLITE ${PROJECT_SOURCE_DIR}/docs/schema-sqlite.sql)
+newsmine_schema_to_c_strings(NEWSMINE_SCHEMA_POSTGRESQL ${PROJECT_SOURCE_DIR}/docs/schema.sql)
+newsmine_schema_to_c_strings(NEWSMINE_SCHEMA_SQLITE ${PROJECT_SOURCE_DIR}/docs/schema-sqlite.sql)
 configure_file(${PROJECT_SOURCE_DIR}/src/cli/sink_schema.c.in
                ${PROJECT_BINARY_DIR}/generated/sink_schema.c @ONLY)
 

@@ -501,12 +501,6 @@ void sink_abort(sink *s)
     destroy(s);
 }
 
-const char *sink_schema_indexes(const char *schema)
-{
-    const char *p = strstr(schema, "\nCREATE INDEX");
-    return p ? p + 1 : schema + strlen(schema);
-}
-
 const char *sink_error(const sink *s)
 {
     return s ? s->err : "";

@@ -70,14 +70,12 @@ sink_status sink_pg_open(const char *conninfo, const sink_backend **backend, voi
                          char *err, size_t errlen);
 
 /* The SQL of docs/schema.sql and docs/schema-sqlite.sql (generated from
- * those files at build time). */
-extern const char sink_schema_postgresql[];
-extern const char sink_schema_sqlite[];
-
-/* The schema files end with their CREATE INDEX statements: a load into
- * tables it creates builds the indexes once at the end, in one sort, rather
- * than entry by entry. The part of schema from its first CREATE INDEX (the
- * end of schema when it has none); the tables are what comes before. */
-const char *sink_schema_indexes(const char *schema);
+ * those files at build time), in two parts: the tables, and the CREATE
+ * INDEX statements that end each file. A load into tables it creates builds
+ * the indexes once at the end, in one sort, rather than entry by entry. */
+extern const char sink_schema_postgresql_tables[];
+extern const char sink_schema_postgresql_indexes[];
+extern const char sink_schema_sqlite_tables[];
+extern const char sink_schema_sqlite_indexes[];
 
 #endif

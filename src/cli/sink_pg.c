@@ -334,7 +334,7 @@ static sink_status pg_finish(void *impl, char *err, size_t errlen)
     p->errlen = errlen;
     sink_status st = run(p, "BEGIN", "creating the indexes", NULL);
     if (!st) st = run(p, schema_lock_sql, "creating the indexes", NULL);
-    if (!st) st = run(p, sink_schema_indexes(sink_schema_postgresql), "creating the indexes", NULL);
+    if (!st) st = run(p, sink_schema_postgresql_indexes, "creating the indexes", NULL);
     if (!st) st = run(p, "COMMIT", "creating the indexes", NULL);
     if (st && PQstatus(p->conn) == CONNECTION_OK) PQclear(PQexec(p->conn, "ROLLBACK"));
     return st;
@@ -347,12 +347,6 @@ static const sink_backend pg_backend = {"postgresql", pg_write_batch, pg_finish,
  * load that was killed) are made at the end of the load (pg_finish). */
 static sink_status create_schema(pg_sink *p)
 {
-    const char *indexes = sink_schema_indexes(sink_schema_postgresql);
-    char *tables = strndup(sink_schema_postgresql, (size_t)(indexes - sink_schema_postgresql));
-    if (!tables) {
-        snprintf(p->err, p->errlen, "out of memory");
-        return SINK_ERR_NOMEM;
-    }
     sink_status st = run(p, "BEGIN", "creating the tables", NULL);
     if (!st) st = run(p, schema_lock_sql, "creating the tables", NULL);
     if (!st) {
@@ -367,11 +361,10 @@ static sink_status create_schema(pg_sink *p)
             p->indexes_pending =
                 owner && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), "t") != 0;
             PQclear(r);
-            if (!have_tables) st = run(p, tables, "creating the tables", NULL);
+            if (!have_tables) st = run(p, sink_schema_postgresql_tables, "creating the tables", NULL);
         }
     }
     if (!st) st = run(p, "COMMIT", "creating the tables", NULL);
-    free(tables);
     return st;
 }
 

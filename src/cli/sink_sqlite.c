@@ -168,8 +168,7 @@ static sink_status sqlite_finish(void *impl, char *err, size_t errlen)
     sqlite_sink *q = impl;
     if (!q->indexes_pending) return SINK_OK;
     q->indexes_pending = false;
-    return run_in_transaction(q, sink_schema_indexes(sink_schema_sqlite), "creating the indexes",
-                              err, errlen);
+    return run_in_transaction(q, sink_schema_sqlite_indexes, "creating the indexes", err, errlen);
 }
 
 static const sink_backend sqlite_backend = {"sqlite", sqlite_write_batch, sqlite_finish,
@@ -181,14 +180,8 @@ static const sink_backend sqlite_backend = {"sqlite", sqlite_write_batch, sqlite
  * those that exist are kept up to date row by row. */
 static sink_status create_schema(sqlite_sink *q, char *err, size_t errlen)
 {
-    const char *indexes = sink_schema_indexes(sink_schema_sqlite);
-    char *tables = strndup(sink_schema_sqlite, (size_t)(indexes - sink_schema_sqlite));
-    if (!tables) {
-        snprintf(err, errlen, "out of memory");
-        return SINK_ERR_NOMEM;
-    }
     sink_status st = exec(q, "BEGIN IMMEDIATE", "creating the tables", err, errlen);
-    if (!st) st = exec(q, tables, "creating the tables", err, errlen);
+    if (!st) st = exec(q, sink_schema_sqlite_tables, "creating the tables", err, errlen);
     sqlite3_stmt *probe = NULL;
     if (!st) {
         int rc = sqlite3_prepare_v2(q->db,
@@ -202,7 +195,6 @@ static sink_status create_schema(sqlite_sink *q, char *err, size_t errlen)
     }
     if (!st) st = exec(q, "COMMIT", "creating the tables", err, errlen);
     if (st && !sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-    free(tables);
     return st;
 }
 
