@@ -50,6 +50,20 @@ def measure(cmd, runs):
     return statistics.median(walls), walls, rss, text
 
 
+def by_turns(runs, kinds):
+    """Runs every (name, run) of kinds once per round, runs rounds: a change
+    in the machine's load hits all alike. run() returns what run_once does.
+    {name: (walls, peak RSS, stderr of the last run)}."""
+    results = {name: ([], 0, "") for name, _ in kinds}
+    for _ in range(runs):
+        for name, run in kinds:
+            w, r, err = run()
+            walls, rss, _ = results[name]
+            walls.append(w)
+            results[name] = (walls, max(rss, r), err)
+    return results
+
+
 def stats_of(stderr_text):
     for line in reversed(stderr_text.splitlines()):
         if line.startswith("{") and '"documents"' in line:
@@ -129,33 +143,34 @@ def measure_loads(a, corpus):
             print("bench: PostgreSQL skipped: %s" % e)
         base = [a.bin, "--rules", a.rules, "--stats", "--quiet", "--threads", str(a.threads)]
         db = os.path.join(tmp, "bench.db")
-        kinds = [("JSON Lines to a file", None, lambda: None)]
+        out_path = os.path.join(tmp, "out.jsonl")
+
+        def to_file():
+            with open(out_path, "wb") as f:
+                return run_once(base + [corpus], stdout=f)
+
+        def into(url, setup):
+            def run():
+                setup()
+                return run_once(base + ["--out", url, corpus])
+            return run
 
         def fresh_sqlite():
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(db + suffix):
                     os.remove(db + suffix)
-        kinds.append(("--out sqlite: (new database)", "sqlite:" + db, fresh_sqlite))
+        kinds = [("JSON Lines to a file", None, to_file),
+                 ("--out sqlite: (new database)", "sqlite:" + db, into("sqlite:" + db, fresh_sqlite))]
         if pg:
-            kinds.append(("--out postgresql:// (new database)", pg.url("bench"), lambda: pg.fresh("bench")))
-        results = {name: ([], 0, None) for name, _, _ in kinds}
-        out_path = os.path.join(tmp, "out.jsonl")
-        for _ in range(a.runs):
-            for name, url, setup in kinds:
-                setup()
-                if url:
-                    w, r, err = run_once(base + ["--out", url, corpus])
-                else:
-                    with open(out_path, "wb") as f:
-                        w, r, err = run_once(base + [corpus], stdout=f)
-                walls, rss, _ = results[name]
-                walls.append(w)
-                results[name] = (walls, max(rss, r), stats_of(err))
+            kinds.append(("--out postgresql:// (new database)", pg.url("bench"),
+                          into(pg.url("bench"), lambda: pg.fresh("bench"))))
+        results = by_turns(a.runs, [(name, run) for name, _, run in kinds])
         again = []
         for name, url, _ in kinds[1:]:
             w, ws, r, err = measure(base + ["--out", url, corpus], a.runs)
             again.append((name.replace("(new database)", "(again: all there)"), w, ws, r, stats_of(err)))
-        return [(name,) + results[name] for name, _, _ in kinds], again
+        fresh = [(name, walls, rss, stats_of(err)) for name, (walls, rss, err) in results.items()]
+        return fresh, again
     finally:
         if pg:
             pg.stop()
@@ -246,15 +261,11 @@ def main():
             kinds = (("all rules (reference)", a.rules), ("cities gazetteer 300 names", small),
                      ("cities gazetteer 30,000 names", large), ("+1 rule on a rare word", rare),
                      ("+1 rule on every token", every))
-            walls = {name: [] for name, _ in kinds}
-            rss = {name: 0 for name, _ in kinds}
-            for _ in range(a.runs):
-                for name, d in kinds:
-                    w, r, _ = run_once([a.bin, "--rules", d, "--quiet", "--threads", "1", a.corpus])
-                    walls[name].append(w)
-                    rss[name] = max(rss[name], r)
-            for name, _ in kinds:
-                variants.append((name, statistics.median(walls[name]), walls[name], rss[name]))
+            results = by_turns(a.runs, [
+                (name, lambda d=d: run_once([a.bin, "--rules", d, "--quiet", "--threads", "1", a.corpus]))
+                for name, d in kinds])
+            for name, (walls, rss, _) in results.items():
+                variants.append((name, statistics.median(walls), walls, rss))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
