@@ -456,8 +456,9 @@ static bool ambiguous_ok(newsmine_matcher *m, const newsmine_gazetteer *g, uint3
                          size_t k, bool upper)
 {
     if (g->ambiguous_column < 0) return true;
-    const char *flag = g->list->rows[row][g->ambiguous_column].json;
-    if (!flag || strcmp(flag, "\"1\"") != 0) return true;
+    const char *flag;
+    size_t n = newsmine_list_cell(g->list, row, (size_t)g->ambiguous_column, &flag);
+    if (n != 1 || flag[0] != '1') return true;
     if (upper) return false;
     const newsmine_token *prev = i ? &tokens[i - 1] : NULL;
     if (prev && g->context &&

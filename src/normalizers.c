@@ -121,14 +121,15 @@ static bool wanted_column(const char **columns, const char *key)
 }
 
 static newsmine_status merge_row(newsmine_norm *norm, const newsmine_list *list, uint32_t row,
-                                 const char **columns)
+                                 const char **columns, newsmine_arena *arena)
 {
-    for (size_t k = 0; k + 1 < list->column_count; k++) {
-        const newsmine_kv *kv = &list->rows[row][k];
-        if (!kv->json || kv->key[0] == '_' || strcmp(kv->key, "ambiguous") == 0 ||
-            !wanted_column(columns, kv->key))
+    for (size_t k = 1; k < list->column_count; k++) {
+        const char *key = list->columns[k];
+        if (key[0] == '_' || strcmp(key, "ambiguous") == 0 || !wanted_column(columns, key))
             continue;
-        newsmine_status st = newsmine_norm_set(norm, kv->key, kv->json);
+        newsmine_status st;
+        const char *json = newsmine_list_cell_json(list, row, k, arena, &st);
+        if (json) st = newsmine_norm_set(norm, key, json);
         if (st) return st;
     }
     return NEWSMINE_OK;
@@ -143,7 +144,7 @@ static newsmine_status apply_lookup(build_ctx *b, size_t index)
         uint32_t row = newsmine_list_find(lk->list, sp.s + i, sp.n - i);
         if (row != UINT32_MAX) {
             if (index < 8) b->lookup_hit[index] = (span){sp.s + i, sp.n - i};
-            return merge_row(b->norm, lk->list, row, lk->columns);
+            return merge_row(b->norm, lk->list, row, lk->columns, b->arena);
         }
         while (i < sp.n && sp.s[i] != ' ' && sp.s[i] != '-' && sp.s[i] != '\n')
             i++;
@@ -498,7 +499,7 @@ newsmine_status newsmine_norm_build(const newsmine_rules *rules, const newsmine_
     out->count = 0;
     if (c->from_gazetteer) {
         const newsmine_gazetteer *g = &rules->gazetteers[c->source];
-        return merge_row(out, g->list, c->row, NULL);
+        return merge_row(out, g->list, c->row, NULL, arena);
     }
     build_ctx b = {&rules->rules[c->source], c, text, doc_date, arena, out, {{0}}};
     newsmine_status st = NEWSMINE_OK;

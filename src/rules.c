@@ -265,7 +265,10 @@ static const newsmine_list *find_list(loader *ld, const char *name, size_t n)
 {
     newsmine_list *lists = ld->lists.data;
     for (size_t i = 0; i < ld->lists.len; i++)
-        if (strlen(lists[i].name) == n && memcmp(lists[i].name, name, n) == 0) return &lists[i];
+        if (strlen(lists[i].name) == n && memcmp(lists[i].name, name, n) == 0) {
+            lists[i].named = true; /* indexed by settle() */
+            return &lists[i];
+        }
     return NULL;
 }
 
@@ -291,10 +294,26 @@ static newsmine_status check_utf8(loader *ld, const char *file, const char *data
                               "not valid UTF-8 (byte 0x%02X)", (unsigned char)data[bad]);
 }
 
-static char *read_file(const char *path, size_t *len)
+/* The whole file, NUL-terminated: malloc'd, or in ARENA when not NULL. */
+static char *read_file(newsmine_arena *arena, const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
+    struct stat sb;
+    if (arena && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode)) {
+        /* a regular file goes straight into the arena */
+        char *data = newsmine_arena_alloc(arena, (size_t)sb.st_size + 1);
+        size_t n = data ? fread(data, 1, (size_t)sb.st_size, f) : 0;
+        bool bad = !data || ferror(f);
+        fclose(f);
+        if (bad) {
+            if (!data) errno = ENOMEM;
+            return NULL;
+        }
+        data[n] = '\0';
+        *len = n;
+        return data;
+    }
     newsmine_buffer b = {0};
     char chunk[65536];
     size_t n;
@@ -312,7 +331,11 @@ static char *read_file(const char *path, size_t *len)
         return NULL;
     }
     *len = b.len;
-    return b.data;
+    if (!arena) return b.data;
+    char *copy = newsmine_arena_strndup(arena, b.data, b.len);
+    newsmine_buffer_free(&b);
+    if (!copy) errno = ENOMEM;
+    return copy;
 }
 
 /* A TSV cell as JSON text: numbers stay numbers for keys that are numeric
@@ -357,44 +380,70 @@ static bool looks_numeric(const char *s, size_t n)
     return *end == '\0' && (isdigit((unsigned char)buf[0]) || buf[0] == '-');
 }
 
-static const char *json_string(loader *ld, const char *s, size_t n)
+/* S as a JSON string in ARENA (S holds no tab or line break: a TSV cell or
+ * a word of a rule file). */
+static const char *json_string_in(newsmine_arena *arena, const char *s, size_t n)
 {
-    /* nothing to escape (almost every cell): quoted as it is */
-    size_t k = 0;
-    while (k < n && s[k] != '"' && s[k] != '\\' && (unsigned char)s[k] >= 0x20)
-        k++;
-    if (k == n) {
-        char *q = newsmine_arena_alloc(&ld->rules->arena, n + 3);
-        if (!q) return NULL;
-        q[0] = '"';
-        memcpy(q + 1, s, n);
-        q[n + 1] = '"';
-        q[n + 2] = '\0';
-        return q;
+    size_t escapes = 0;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)s[k];
+        escapes += c == '"' || c == '\\' ? 1 : c < 0x20 ? 5 : 0;
     }
-    newsmine_buffer b = {0};
-    bool ok = newsmine_buffer_putc(&b, '"') == NEWSMINE_OK;
-    for (size_t i = 0; ok && i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            ok = newsmine_buffer_putc(&b, '\\') == NEWSMINE_OK &&
-                 newsmine_buffer_putc(&b, (char)c) == NEWSMINE_OK;
-        else if (c < 0x20)
-            ok = newsmine_buffer_printf(&b, "\\u%04x", c) == NEWSMINE_OK;
-        else
-            ok = newsmine_buffer_putc(&b, (char)c) == NEWSMINE_OK;
+    char *q = newsmine_arena_alloc(arena, n + escapes + 3);
+    if (!q) return NULL;
+    size_t o = 0;
+    q[o++] = '"';
+    if (!escapes) {
+        memcpy(q + o, s, n);
+        o += n;
+    } else {
+        for (size_t k = 0; k < n; k++) {
+            unsigned char c = (unsigned char)s[k];
+            if (c == '"' || c == '\\') {
+                q[o++] = '\\';
+                q[o++] = (char)c;
+            } else if (c < 0x20) {
+                snprintf(q + o, 7, "\\u%04x", c);
+                o += 6;
+            } else {
+                q[o++] = (char)c;
+            }
+        }
     }
-    ok = ok && newsmine_buffer_putc(&b, '"') == NEWSMINE_OK;
-    const char *out = ok ? arena_str(ld, b.data, b.len) : NULL;
-    newsmine_buffer_free(&b);
-    return out;
+    q[o++] = '"';
+    q[o] = '\0';
+    return q;
 }
 
-/* A cell of a column whose key is numeric by the schema. */
-static const char *cell_json_numeric(loader *ld, const char *s, size_t n)
+static const char *json_string(loader *ld, const char *s, size_t n)
 {
-    if (looks_numeric(s, n)) return arena_str(ld, s, n);
-    return json_string(ld, s, n);
+    return json_string_in(&ld->rules->arena, s, n);
+}
+
+size_t newsmine_list_cell(const newsmine_list *list, uint32_t row, size_t column, const char **s)
+{
+    const char *p = list->cells[row];
+    for (size_t c = 1; c < column && *p; c++) {
+        p = strchr(p, '\t');
+        if (!p) return *s = "", 0;
+        p++;
+    }
+    *s = p;
+    return strcspn(p, "\t");
+}
+
+const char *newsmine_list_cell_json(const newsmine_list *list, uint32_t row, size_t column,
+                                    newsmine_arena *arena, newsmine_status *status)
+{
+    const char *s;
+    size_t n = newsmine_list_cell(list, row, column, &s);
+    *status = NEWSMINE_OK;
+    if (!n) return NULL;
+    const char *json = list->numeric[column] && looks_numeric(s, n)
+                           ? newsmine_arena_strndup(arena, s, n)
+                           : json_string_in(arena, s, n);
+    if (!json) *status = NEWSMINE_ERR_NOMEM;
+    return json;
 }
 
 typedef struct tsv_cursor {
@@ -433,41 +482,50 @@ static size_t split_tabs(char *line, char **cells, size_t max)
 
 enum { MAX_COLUMNS = 32 };
 
-static newsmine_status list_add_row(loader *ld, newsmine_list *list, char **cells,
-                                    unsigned long line, const bool *numeric_column, vec *names,
-                                    vec *rows)
+/* The lookup index of a list: its names (folded unless case=exact) to the
+ * first row of each. */
+static newsmine_status index_list(loader *ld, newsmine_list *list)
 {
-    const char *name = cells[0];
-    if (!name[0]) return newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, list->file, line, 1,
-                                            "empty name in the first column");
-    size_t pairs = list->column_count - 1;
-    newsmine_kv *row = newsmine_arena_alloc(&ld->rules->arena, (pairs ? pairs : 1) * sizeof *row);
-    const char **slot_name = vec_push(names);
-    newsmine_kv **slot_row = vec_push(rows);
-    if (!row || !slot_name || !slot_row) return nomem(ld);
-    for (size_t c = 1; c < list->column_count; c++) {
-        row[c - 1].key = list->columns[c];
-        size_t n = strlen(cells[c]);
-        row[c - 1].json = !n                  ? NULL
-                          : numeric_column[c] ? cell_json_numeric(ld, cells[c], n)
-                                              : json_string(ld, cells[c], n);
-        if (n && !row[c - 1].json) return nomem(ld);
-    }
-    *slot_name = arena_str(ld, name, strlen(name));
-    *slot_row = row;
-    if (!*slot_name) return nomem(ld);
-
-    size_t len = strlen(name);
+    if (newsmine_hash_reserve(&list->index, list->row_count + 1)) return nomem(ld);
     char stack[256];
-    char *key = len * 2 + 4 <= sizeof stack ? stack : malloc(len * 2 + 4);
-    if (!key) return nomem(ld);
-    size_t klen = list->fold_case ? newsmine_fold(name, len, key) : (memcpy(key, name, len), len);
-    uint32_t value = (uint32_t)(names->len - 1);
-    newsmine_status st = newsmine_hash_put(&list->index, &ld->rules->arena, key, klen, &value, NULL);
-    if (key != stack) free(key);
-    return st == NEWSMINE_OK ? NEWSMINE_OK : nomem(ld);
+    for (size_t row = 0; row < list->row_count; row++) {
+        const char *name = list->names[row];
+        size_t len = strlen(name);
+        char *key = len * 2 + 4 <= sizeof stack ? stack : malloc(len * 2 + 4);
+        if (!key) return nomem(ld);
+        size_t klen = list->fold_case ? newsmine_fold(name, len, key) : (memcpy(key, name, len), len);
+        uint32_t value = (uint32_t)row;
+        newsmine_status st =
+            newsmine_hash_put(&list->index, &ld->rules->arena, key, klen, &value, NULL);
+        if (key != stack) free(key);
+        if (st) return nomem(ld);
+    }
+    return NEWSMINE_OK;
 }
 
+/* A row: the name ends at the first tab, the other cells stay as written
+ * (read by newsmine_list_cell). */
+static newsmine_status list_add_row(loader *ld, newsmine_list *list, char *line,
+                                    unsigned long line_number, size_t row)
+{
+    char *tab = strchr(line, '\t');
+    size_t cells = 1;
+    for (char *p = tab; p; p = strchr(p + 1, '\t'))
+        cells++;
+    if (cells > list->column_count)
+        return newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, list->file, line_number, 1,
+                                  "%zu columns where the header has %zu", cells,
+                                  list->column_count);
+    if (tab == line || !line[0])
+        return newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, list->file, line_number, 1,
+                                  "empty name in the first column");
+    if (tab) *tab = '\0';
+    list->names[row] = line;
+    list->cells[row] = tab ? tab + 1 : "";
+    return NEWSMINE_OK;
+}
+
+/* Parses DATA (which the list keeps: names and cells point into it). */
 static newsmine_status list_parse(loader *ld, newsmine_list *list, char *data, size_t len)
 {
     tsv_cursor c = {data, data + len, 0};
@@ -482,44 +540,27 @@ static newsmine_status list_parse(loader *ld, newsmine_list *list, char *data, s
                                   MAX_COLUMNS);
     list->column_count = ncol;
     list->columns = newsmine_arena_alloc(&ld->rules->arena, ncol * sizeof *list->columns);
-    if (!list->columns) return nomem(ld);
-    for (size_t i = 0; i < ncol; i++)
-        if (!(list->columns[i] = arena_str(ld, cells[i], strlen(cells[i])))) return nomem(ld);
+    list->numeric = newsmine_arena_alloc(&ld->rules->arena, ncol * sizeof *list->numeric);
+    if (!list->columns || !list->numeric) return nomem(ld);
+    for (size_t i = 0; i < ncol; i++) {
+        list->columns[i] = cells[i];
+        list->numeric[i] = i > 0 && key_is_numeric(cells[i]);
+    }
 
-    size_t lines = 0;
+    size_t lines = 1;
     for (const char *q = c.p; q && q < c.end; q++) {
         q = memchr(q, '\n', (size_t)(c.end - q));
         if (!q) break;
         lines++;
     }
-    if (newsmine_hash_reserve(&list->index, lines + 1)) return nomem(ld);
-    bool numeric_column[MAX_COLUMNS];
-    for (size_t i = 0; i < ncol; i++)
-        numeric_column[i] = i > 0 && key_is_numeric(list->columns[i]);
-    vec names = {.size = sizeof(const char *)}, rows = {.size = sizeof(newsmine_kv *)};
+    list->names = newsmine_arena_alloc(&ld->rules->arena, lines * sizeof *list->names);
+    list->cells = newsmine_arena_alloc(&ld->rules->arena, lines * sizeof *list->cells);
+    if (!list->names || !list->cells) return nomem(ld);
+    size_t rows = 0;
     newsmine_status st = NEWSMINE_OK;
-    for (char *line; st == NEWSMINE_OK && (line = tsv_next_line(&c));) {
-        size_t n = split_tabs(line, cells, MAX_COLUMNS);
-        for (size_t k = n; k < ncol; k++)
-            cells[k] = ""; /* trailing empty cells may be left out */
-        if (n > ncol)
-            st = newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, list->file, c.line, 1,
-                                    "%zu columns where the header has %zu", n, ncol);
-        else
-            st = list_add_row(ld, list, cells, c.line, numeric_column, &names, &rows);
-    }
-    if (st == NEWSMINE_OK) {
-        list->row_count = names.len;
-        list->names = newsmine_arena_alloc(&ld->rules->arena, (names.len + 1) * sizeof(char *));
-        list->rows = newsmine_arena_alloc(&ld->rules->arena, (rows.len + 1) * sizeof(void *));
-        if (!list->names || !list->rows) st = nomem(ld);
-        else {
-            if (names.len) memcpy(list->names, names.data, names.len * sizeof(char *));
-            if (rows.len) memcpy(list->rows, rows.data, rows.len * sizeof(void *));
-        }
-    }
-    free(names.data);
-    free(rows.data);
+    for (char *line; !st && (line = tsv_next_line(&c));)
+        st = list_add_row(ld, list, line, c.line, rows++);
+    list->row_count = st ? 0 : rows;
     return st;
 }
 
@@ -538,12 +579,11 @@ static newsmine_status load_table(loader *ld, newsmine_list *list, const word *f
     list->file = arena_str(ld, relpath, strlen(relpath));
     if (!list->file) return nomem(ld);
     size_t len;
-    char *data = read_file(path, &len);
+    char *data = read_file(&ld->rules->arena, path, &len);
     if (!data)
         return fail_at(ld, file->col, "cannot read table \"%s\": %s", rel, strerror(errno));
     newsmine_status st = check_utf8(ld, list->file, data, len);
     if (!st) st = list_parse(ld, list, data, len);
-    free(data);
     return st;
 }
 
@@ -580,6 +620,7 @@ static newsmine_status directive_list(loader *ld, const char *line, size_t pos)
     newsmine_list *list = vec_push(&ld->lists);
     if (!list) return nomem(ld);
     list->fold_case = true;
+    list->named = true;
     list->name = arena_str(ld, name.s, name.n);
     if (!list->name) return nomem(ld);
     while (next_word(line, &pos, &opt)) {
@@ -662,7 +703,7 @@ static newsmine_status directive_abbreviations(loader *ld, const char *line, siz
     char path[4096];
     snprintf(path, sizeof path, "%s/%.*s", ld->dir_of_file, (int)file.n, file.s);
     size_t len;
-    char *data = read_file(path, &len);
+    char *data = read_file(NULL, path, &len);
     if (!data)
         return fail_at(ld, file.col, "cannot read \"%.*s\": %s", (int)file.n, file.s,
                        strerror(errno));
@@ -1394,7 +1435,7 @@ static newsmine_status parse_line(loader *ld, const char *line)
 static newsmine_status parse_file(loader *ld, const char *path, const char *rel)
 {
     size_t len;
-    char *data = read_file(path, &len);
+    char *data = read_file(NULL, path, &len);
     if (!data)
         return newsmine_error_set(ld->err, NEWSMINE_ERR_IO, rel, 0, 0, "cannot read: %s",
                                   strerror(errno));
@@ -1896,13 +1937,15 @@ static newsmine_status settle(loader *ld)
     for (size_t i = 0; i < r->rule_count; i++)
         for (size_t k = 0; k < r->rules[i].lookup_count; k++)
             r->rules[i].lookups[k].list = &r->lists[(uintptr_t)r->rules[i].lookups[k].list];
+    for (size_t i = 0; i < r->list_count; i++)
+        if (r->lists[i].named && index_list(ld, &r->lists[i])) return nomem(ld);
     for (size_t g = 0; g < r->gazetteer_count; g++) {
         newsmine_gazetteer *gz = &r->gazetteers[g];
         gz->list = &r->lists[(uintptr_t)gz->list];
         if (gz->context) gz->context = &r->lists[(uintptr_t)gz->context - 1];
         gz->ambiguous_column = -1;
         for (size_t c = 1; c < gz->list->column_count; c++)
-            if (strcmp(gz->list->columns[c], "ambiguous") == 0) gz->ambiguous_column = (int)c - 1;
+            if (strcmp(gz->list->columns[c], "ambiguous") == 0) gz->ambiguous_column = (int)c;
     }
     ld->rules_v.len = 0; /* the compiled codes now belong to r */
     ld->lists.len = 0;   /* and so do the lists' hash tables */

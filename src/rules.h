@@ -34,18 +34,32 @@ typedef struct newsmine_kv {
 } newsmine_kv;
 
 /* A table loaded from TSV: the first column is the name, the others become
- * norm keys (cells hold JSON text, empty cells are absent). */
+ * norm keys (empty cells are absent). The file's text is kept as it is and
+ * a row's cells are read when a match needs them, which keeps loading a
+ * 40,000-row gazetteer cheap. */
 typedef struct newsmine_list {
     const char *name; /* as in the rule file */
     const char *file; /* path relative to the rules dir, for messages */
     bool fold_case;   /* look names up case-insensitively */
     size_t column_count;
     const char **columns; /* column_count names; columns[0] is "name" */
+    bool *numeric;        /* column_count flags: cells of numeric keys stay JSON numbers */
     size_t row_count;
     const char **names;   /* row_count surface forms */
-    newsmine_kv **rows;   /* row_count arrays of (column_count - 1) pairs, NULL json: absent */
+    const char **cells;   /* row_count: the other cells of the row, tab-separated */
+    bool named;           /* declared by `list` or named by a rule: has an index */
     newsmine_hash index;  /* lookup key (see newsmine_rules_lookup_key) -> row */
 } newsmine_list;
+
+/* Cell COLUMN (1 .. column_count - 1) of ROW: its length, 0 when empty;
+ * *s points into the list's text (not NUL-terminated). */
+size_t newsmine_list_cell(const newsmine_list *list, uint32_t row, size_t column, const char **s);
+
+/* The cell as JSON text, allocated in ARENA: a number for a numeric key
+ * that holds one, else a string; NULL for an empty cell (*status OK) or
+ * when memory runs out (*status NOMEM). */
+const char *newsmine_list_cell_json(const newsmine_list *list, uint32_t row, size_t column,
+                                    newsmine_arena *arena, newsmine_status *status);
 
 typedef enum newsmine_case_policy {
     NEWSMINE_CASE_EXACT, /* as written in the list */
@@ -60,7 +74,7 @@ typedef struct newsmine_gazetteer {
     int priority;
     newsmine_case_policy case_policy;
     const newsmine_list *list;
-    int ambiguous_column; /* index into a row's pairs of "ambiguous", or -1 */
+    int ambiguous_column; /* the list's column "ambiguous", or -1 */
     const newsmine_list *context; /* words after which ambiguous names count, or NULL */
     bool ambiguous_lenient; /* ambiguous names also count when no name surrounds them */
     bool isolated;          /* one-word names count only when no other name touches them */

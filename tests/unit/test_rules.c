@@ -123,9 +123,18 @@ static void test_good_dir_loads(void)
         CHECK_INT(g->list->column_count, 5);
         CHECK_STR(g->list->names[2], "Golan Heights");
         /* numeric columns stay numbers, empty cells are absent */
-        CHECK_STR(g->list->rows[0][2].json, "-1.68");
-        CHECK_STR(g->list->rows[0][1].json, "\"CD\"");
-        CHECK(g->list->rows[2][2].json == NULL);
+        newsmine_arena arena;
+        newsmine_arena_init(&arena);
+        newsmine_status st;
+        const char *json = newsmine_list_cell_json(g->list, 0, 3, &arena, &st);
+        CHECK_STR(json ? json : "(null)", "-1.68");
+        json = newsmine_list_cell_json(g->list, 0, 2, &arena, &st);
+        CHECK_STR(json ? json : "(null)", "\"CD\"");
+        CHECK(newsmine_list_cell_json(g->list, 2, 3, &arena, &st) == NULL && st == NEWSMINE_OK);
+        const char *cell;
+        CHECK_INT(newsmine_list_cell(g->list, 0, 2, &cell), 2);
+        CHECK(newsmine_list_cell(g->list, 0, 9, &cell) == 0);
+        newsmine_arena_free(&arena);
     }
     CHECK(rules->yields[NEWSMINE_COUNT] == 1u << NEWSMINE_DATE);
     CHECK(rules->yields[NEWSMINE_DATE] == 0);
