@@ -11,6 +11,13 @@ uint64_t newsmine_hash_bytes(const void *data, size_t n)
 
 static newsmine_status grow_to(newsmine_hash *h, size_t cap);
 
+/* Not calloc (nor malloc + memset, which compilers turn into calloc): the
+ * fresh pages calloc hands out untouched are read by the probes before
+ * they are written, and every such write is a copy-on-write fault that
+ * shoots down the TLB of the process's other threads. Written first, each
+ * page costs one plain fault. */
+static void *(*const volatile zero_fill)(void *, int, size_t) = memset;
+
 static newsmine_status grow(newsmine_hash *h)
 {
     return grow_to(h, h->slots ? (h->mask + 1) * 2 : 64);
@@ -26,8 +33,9 @@ newsmine_status newsmine_hash_reserve(newsmine_hash *h, size_t n)
 
 static newsmine_status grow_to(newsmine_hash *h, size_t cap)
 {
-    newsmine_hash_slot *slots = calloc(cap, sizeof *slots);
+    newsmine_hash_slot *slots = malloc(cap * sizeof *slots);
     if (!slots) return NEWSMINE_ERR_NOMEM;
+    zero_fill(slots, 0, cap * sizeof *slots);
     for (size_t i = 0; h->slots && i <= h->mask; i++) {
         newsmine_hash_slot *s = &h->slots[i];
         if (!s->key) continue;

@@ -478,20 +478,23 @@ typedef struct gaz_window {
 } gaz_window;
 
 
-static void add_gaz_chain(newsmine_matcher *m, const newsmine_hash *h, const char *key, size_t n,
-                          uint64_t hash, bool folded, const gaz_window *w, const char *text,
+/* The entries of a folded key's chain that match the window: written as
+ * in the text (exact, the first pass), or folded where the gazetteer's case
+ * policy allows it (the second pass); one candidate a gazetteer. */
+static void add_gaz_chain(newsmine_matcher *m, uint32_t head, bool exact, const char *joined,
+                          size_t n, const gaz_window *w, const char *text,
                           const newsmine_token *tokens, size_t count, unsigned types,
                           unsigned *seen, bool *found)
 {
     size_t i = w->i, k = w->k;
     bool upper = w->upper;
-    uint32_t e = newsmine_hash_get_hashed(h, key, n, hash);
-    for (; e != UINT32_MAX; e = m->rules->gaz_entries[e].next) {
+    for (uint32_t e = head; e != UINT32_MAX; e = m->rules->gaz_entries[e].next) {
         const newsmine_gaz_entry *entry = &m->rules->gaz_entries[e];
         const newsmine_gazetteer *g = &m->rules->gazetteers[entry->gazetteer];
         if (!(types & (1u << g->type)) || (entry->gazetteer < 32 && (*seen >> entry->gazetteer) & 1))
             continue;
-        if (folded && (g->case_policy == NEWSMINE_CASE_EXACT ||
+        if (exact && (entry->key_len != n || memcmp(entry->key, joined, n) != 0)) continue;
+        if (!exact && (g->case_policy == NEWSMINE_CASE_EXACT ||
                        (g->case_policy == NEWSMINE_CASE_TITLE && !upper)))
             continue;
         if (!ambiguous_ok(m, g, entry->row, text, tokens, count, i, k, upper)) continue;
@@ -518,12 +521,12 @@ static bool lookup_window_folded(newsmine_matcher *m, const gaz_window *w, const
                                  const char *text, const newsmine_token *tokens, size_t count,
                                  unsigned types)
 {
+    uint32_t head = newsmine_hash_get_hashed(&m->rules->gaz_fold, folded, fn, fhash);
+    if (head == UINT32_MAX) return false;
     bool found = false;
     unsigned seen = 0;
-    add_gaz_chain(m, &m->rules->gaz_exact, joined, n, newsmine_hash_bytes(joined, n), false, w,
-                  text, tokens, count, types, &seen, &found);
-    add_gaz_chain(m, &m->rules->gaz_fold, folded, fn, fhash, true, w, text, tokens, count, types,
-                  &seen, &found);
+    add_gaz_chain(m, head, true, joined, n, w, text, tokens, count, types, &seen, &found);
+    add_gaz_chain(m, head, false, joined, n, w, text, tokens, count, types, &seen, &found);
     return found;
 }
 

@@ -120,13 +120,8 @@ typedef struct pending_lookup {
 /* JIT compilation and prefilter analysis of the rules run on a second
  * thread while the files are read and the indexes built (the main thread
  * takes what is left at the end): each job touches only its own pattern. */
-struct loader;
-struct index_builder;
 
 typedef struct compile_job {
-    /* the gazetteer index instead of a rule (gaz_loader not NULL) */
-    struct loader *gaz_loader;
-    struct index_builder *gaz_builder;
     pcre2_code *code;
     const char *pattern; /* the expanded pattern (in the rule set's arena) */
     size_t len;
@@ -1218,14 +1213,8 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
 
 /* JIT code (no JIT on an unsupported CPU: the interpreter gives the same
  * results) and what an anchored attempt needs in the text. */
-static newsmine_status index_gazetteers(struct loader *ld, struct index_builder *ib);
-
 static void run_compile_job(compile_job *j, newsmine_arena *arena)
 {
-    if (j->gaz_loader) {
-        j->status = index_gazetteers(j->gaz_loader, j->gaz_builder);
-        return;
-    }
     j->jit = pcre2_jit_compile(j->code, PCRE2_JIT_COMPLETE) == 0;
     if (j->analyze)
         j->status = newsmine_prefilter_analyze(j->pattern, j->len, arena, &j->pf, &j->pf_count,
@@ -1619,9 +1608,12 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
     size_t total = 0;
     for (size_t g = 0; g < r->gazetteer_count; g++)
         total += r->gazetteers[g].list->row_count;
-    /* one entry for the name as written and one for its folded form */
-    r->gaz_entries = newsmine_arena_alloc(&r->arena, (2 * total + 1) * sizeof *r->gaz_entries);
+    r->gaz_entries = newsmine_arena_alloc(&r->arena, (total + 1) * sizeof *r->gaz_entries);
     if (!r->gaz_entries) return nomem(ld);
+    /* sized once: growing rehashes every key and frees the old table */
+    if (newsmine_hash_reserve(&r->gaz_fold, total) || newsmine_hash_reserve(&r->gaz_prefix, total) ||
+        newsmine_hash_reserve(&r->words, total))
+        return nomem(ld);
     newsmine_arena scratch;
     newsmine_arena_init(&scratch);
     newsmine_buffer key = {0};
@@ -1653,12 +1645,18 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
                 folded[flen] = (char)(c == ' ' ? c : c | 0x20);
             }
             if (!plain) flen = newsmine_fold(key.data, key.len, folded);
-            uint32_t e = (uint32_t)r->gaz_entry_count;
-            r->gaz_entries[e] = (newsmine_gaz_entry){(uint32_t)g, (uint32_t)row, UINT32_MAX};
-            r->gaz_entries[e + 1] = r->gaz_entries[e];
-            r->gaz_entry_count += 2;
-            st = add_gaz_key(ld, &r->gaz_exact, key.data, key.len, e);
-            if (!st) st = add_gaz_key(ld, &r->gaz_fold, folded, flen, e + 1);
+            const char *name = list->names[row];
+            const char *written = strncmp(name, key.data, key.len) == 0 && !name[key.len]
+                                      ? name /* the name is its tokens */
+                                      : arena_str(ld, key.data, key.len);
+            if (!written) {
+                st = nomem(ld);
+                break;
+            }
+            uint32_t e = (uint32_t)r->gaz_entry_count++;
+            r->gaz_entries[e] = (newsmine_gaz_entry){written, (uint32_t)key.len, (uint32_t)g,
+                                                     (uint32_t)row, UINT32_MAX};
+            st = add_gaz_key(ld, &r->gaz_fold, folded, flen, e);
             if (!st && memchr(folded, ' ', flen)) st = add_gaz_prefixes(ld, folded, flen);
             /* the first token's folded form opens the window */
             size_t first = strcspn(key.data, " ");
@@ -1893,19 +1891,11 @@ static newsmine_status build_indexes(loader *ld)
 {
     newsmine_rules *r = ld->rules;
     index_builder ib = {0};
-    /* the gazetteer index is one more job for the second thread (it alone
-     * allocates from the rule set's arena meanwhile); this thread takes the
-     * rules' jobs that are left, then waits */
-    newsmine_status st = NEWSMINE_OK;
-    compile_job *gz = calloc(1, sizeof *gz);
-    if (!gz) st = nomem(ld);
-    else {
-        gz->gaz_loader = ld;
-        gz->gaz_builder = &ib;
-        if ((st = compiler_add(ld, gz))) free(gz);
-    }
+    /* the second thread goes on compiling while this one indexes the
+     * gazetteers (the compile jobs allocate from arenas of their own), then
+     * takes the jobs that are left and waits */
+    newsmine_status st = index_gazetteers(ld, &ib);
     compiler_finish(&ld->comp, &ld->comp.main_arena);
-    if (!st) st = gz->status;
     if (!st) st = index_triggers(ld, &ib);
     if (!st) st = index_classes(ld);
     if (!st) st = collect_compiled(ld);
@@ -2036,7 +2026,6 @@ void newsmine_rules_free(newsmine_rules *r)
     for (size_t i = 0; r->lists && i < r->list_count; i++)
         newsmine_hash_free(&r->lists[i].index);
     newsmine_hash_free(&r->words);
-    newsmine_hash_free(&r->gaz_exact);
     newsmine_hash_free(&r->gaz_fold);
     newsmine_hash_free(&r->gaz_prefix);
     newsmine_arena_free(&r->compile_arena);

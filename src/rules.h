@@ -82,9 +82,11 @@ typedef struct newsmine_gazetteer {
 
 /* One way into a gazetteer: the tokens of a name, joined by single spaces. */
 typedef struct newsmine_gaz_entry {
+    const char *key;   /* the name's tokens as written, joined by single spaces */
+    uint32_t key_len;
     uint32_t gazetteer;
     uint32_t row;
-    uint32_t next; /* next entry with the same key, or UINT32_MAX */
+    uint32_t next; /* next entry with the same folded key, or UINT32_MAX */
 } newsmine_gaz_entry;
 
 enum {
@@ -164,8 +166,7 @@ struct newsmine_rules {
     uint32_t *trigger_rules;
     uint32_t *class_rules[4]; /* per trigger class bit: rule indices, UINT32_MAX-ended */
 
-    newsmine_hash gaz_exact; /* joined tokens as written -> entry index */
-    newsmine_hash gaz_fold;  /* joined tokens folded -> entry index */
+    newsmine_hash gaz_fold;  /* joined tokens folded -> the first of its entries */
     /* every folded name with a space in it, and every start of one that
      * ends before a space: 1 for a whole name, 0 for a start only (windows
      * of several words grow while in it; one word: gaz_single) */
