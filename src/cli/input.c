@@ -1,11 +1,14 @@
 /* Plain, compressed and archived input; see input.h. */
 #include "input.h"
 
+#include "lazylib.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +39,66 @@ struct input {
     char *name, *format_name, *member_path;
     char err[1024];
 };
+
+/* libarchive is opened for the first compressed or archived input, not
+ * linked (lazylib.h); its functions are called through this table, typed
+ * as archive.h declares them. */
+#define LA_FUNCTIONS(X) \
+    X(struct archive *, archive_read_new, (void)) \
+    X(int, archive_read_support_filter_gzip, (struct archive *)) \
+    X(int, archive_read_support_filter_bzip2, (struct archive *)) \
+    X(int, archive_read_support_filter_xz, (struct archive *)) \
+    X(int, archive_read_support_filter_lzma, (struct archive *)) \
+    X(int, archive_read_support_filter_zstd, (struct archive *)) \
+    X(int, archive_read_support_format_tar, (struct archive *)) \
+    X(int, archive_read_support_format_gnutar, (struct archive *)) \
+    X(int, archive_read_support_format_zip, (struct archive *)) \
+    X(int, archive_read_support_format_empty, (struct archive *)) \
+    X(int, archive_read_support_format_raw, (struct archive *)) \
+    X(int, archive_read_set_callback_data, (struct archive *, void *)) \
+    X(int, archive_read_set_read_callback, (struct archive *, archive_read_callback *)) \
+    X(int, archive_read_set_skip_callback, (struct archive *, archive_skip_callback *)) \
+    X(int, archive_read_set_seek_callback, (struct archive *, archive_seek_callback *)) \
+    X(int, archive_read_open1, (struct archive *)) \
+    X(const char *, archive_error_string, (struct archive *)) \
+    X(void, archive_set_error, (struct archive *, int, const char *, ...)) \
+    X(int, archive_filter_count, (struct archive *)) \
+    X(int, archive_filter_code, (struct archive *, int)) \
+    X(const char *, archive_filter_name, (struct archive *, int)) \
+    X(int, archive_read_next_header, (struct archive *, struct archive_entry **)) \
+    X(int, archive_format, (struct archive *)) \
+    X(mode_t, archive_entry_filetype, (struct archive_entry *)) \
+    X(const char *, archive_entry_pathname, (struct archive_entry *)) \
+    X(la_int64_t, archive_entry_size, (struct archive_entry *)) \
+    X(int, archive_entry_size_is_set, (struct archive_entry *)) \
+    X(int, archive_read_data_block, (struct archive *, const void **, size_t *, la_int64_t *)) \
+    X(int, archive_read_free, (struct archive *))
+
+typedef struct la_api {
+#define LA_MEMBER(ret, name, args) ret(*name) args;
+    LA_FUNCTIONS(LA_MEMBER)
+#undef LA_MEMBER
+} la_api;
+
+static la_api la;
+
+static const lazylib_symbol la_symbols[] = {
+#define LA_SYMBOL(ret, name, args) {#name, offsetof(la_api, name)},
+    LA_FUNCTIONS(LA_SYMBOL)
+#undef LA_SYMBOL
+};
+
+/* Fails to compile when a member's type is not the function's (nothing is
+ * evaluated: sizeof). */
+static inline void la_check_types(void)
+{
+#define LA_CHECK(ret, name, args) (void)sizeof(la.name = name);
+    LA_FUNCTIONS(LA_CHECK)
+#undef LA_CHECK
+}
+
+static lazylib libarchive = {NEWSMINE_LIBARCHIVE_SONAME, "compressed or archived input",
+                             la_symbols, sizeof la_symbols / sizeof *la_symbols, &la, 0, ""};
 
 static void set_error(input *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -137,7 +200,7 @@ static la_ssize_t cb_read(struct archive *a, void *user, const void **data)
     }
     ssize_t n = read_fd(in->fd, in->buf, in->cap);
     if (n < 0) {
-        archive_set_error(a, errno, "read error: %s", strerror(errno));
+        la.archive_set_error(a, errno, "read error: %s", strerror(errno));
         return -1;
     }
     in->consumed += (unsigned long long)n;
@@ -176,27 +239,32 @@ static la_int64_t cb_seek(struct archive *a, void *user, la_int64_t offset, int 
 
 static input_status open_archive(input *in)
 {
-    struct archive *a = in->a = archive_read_new();
-    if (!a) return INPUT_ERR_NOMEM;
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_bzip2(a);
-    archive_read_support_filter_xz(a);
-    archive_read_support_filter_lzma(a);
-    archive_read_support_filter_zstd(a);
-    archive_read_support_format_tar(a);
-    archive_read_support_format_gnutar(a);
-    archive_read_support_format_zip(a);
-    archive_read_support_format_empty(a);
-    archive_read_support_format_raw(a);
-    archive_read_set_callback_data(a, in);
-    archive_read_set_read_callback(a, cb_read);
-    if (in->seekable) {
-        archive_read_set_skip_callback(a, cb_skip);
-        archive_read_set_seek_callback(a, cb_seek);
+    char why[512];
+    if (!lazylib_load(&libarchive, why, sizeof why)) {
+        set_error(in, "%s: %s", in->path, why);
+        return INPUT_ERR_OPEN;
     }
-    if (archive_read_open1(a) != ARCHIVE_OK) {
+    struct archive *a = in->a = la.archive_read_new();
+    if (!a) return INPUT_ERR_NOMEM;
+    la.archive_read_support_filter_gzip(a);
+    la.archive_read_support_filter_bzip2(a);
+    la.archive_read_support_filter_xz(a);
+    la.archive_read_support_filter_lzma(a);
+    la.archive_read_support_filter_zstd(a);
+    la.archive_read_support_format_tar(a);
+    la.archive_read_support_format_gnutar(a);
+    la.archive_read_support_format_zip(a);
+    la.archive_read_support_format_empty(a);
+    la.archive_read_support_format_raw(a);
+    la.archive_read_set_callback_data(a, in);
+    la.archive_read_set_read_callback(a, cb_read);
+    if (in->seekable) {
+        la.archive_read_set_skip_callback(a, cb_skip);
+        la.archive_read_set_seek_callback(a, cb_seek);
+    }
+    if (la.archive_read_open1(a) != ARCHIVE_OK) {
         set_error(in, "%s: damaged compressed data or archive: %s", in->path,
-                  archive_error_string(a) ? archive_error_string(a) : "unknown format");
+                  la.archive_error_string(a) ? la.archive_error_string(a) : "unknown format");
         return INPUT_ERR_READ;
     }
     return INPUT_OK;
@@ -293,15 +361,15 @@ static void clear_member(input *in)
 
 static const char *compression_name(input *in)
 {
-    if (!in->a || archive_filter_count(in->a) < 2) return NULL;
-    int code = archive_filter_code(in->a, 0);
+    if (!in->a || la.archive_filter_count(in->a) < 2) return NULL;
+    int code = la.archive_filter_code(in->a, 0);
     switch (code) {
     case ARCHIVE_FILTER_GZIP: return "gzip";
     case ARCHIVE_FILTER_BZIP2: return "bzip2";
     case ARCHIVE_FILTER_XZ: return "xz";
     case ARCHIVE_FILTER_ZSTD: return "zstd";
     case ARCHIVE_FILTER_LZMA: return "lzma";
-    default: return archive_filter_name(in->a, 0);
+    default: return la.archive_filter_name(in->a, 0);
     }
 }
 
@@ -344,7 +412,7 @@ input_status input_next(input *in, input_member *m)
     if (in->at_end || in->failed) return INPUT_END;
     for (;;) {
         struct archive_entry *e;
-        int r = archive_read_next_header(in->a, &e);
+        int r = la.archive_read_next_header(in->a, &e);
         if (r == ARCHIVE_EOF) {
             in->at_end = true;
             /* a compressed empty file: one empty member, as for a plain one */
@@ -359,15 +427,15 @@ input_status input_next(input *in, input_member *m)
         if (r < ARCHIVE_WARN) {
             in->failed = true;
             set_error(in, "%s: damaged compressed data or archive: %s", in->path,
-                      archive_error_string(in->a));
+                      la.archive_error_string(in->a));
             return INPUT_ERR_READ;
         }
-        if (archive_format(in->a) == ARCHIVE_FORMAT_RAW || archive_format(in->a) == ARCHIVE_FORMAT_EMPTY)
+        if (la.archive_format(in->a) == ARCHIVE_FORMAT_RAW || la.archive_format(in->a) == ARCHIVE_FORMAT_EMPTY)
             return fill_member(in, m, NULL, -1);
         in->kind = INPUT_ARCHIVE;
-        if (archive_entry_filetype(e) != AE_IFREG) continue; /* directories, links */
-        const char *p = archive_entry_pathname(e);
-        long long size = archive_entry_size_is_set(e) ? (long long)archive_entry_size(e) : -1;
+        if (la.archive_entry_filetype(e) != AE_IFREG) continue; /* directories, links */
+        const char *p = la.archive_entry_pathname(e);
+        long long size = la.archive_entry_size_is_set(e) ? (long long)la.archive_entry_size(e) : -1;
         return fill_member(in, m, p && *p ? p : "?", size);
     }
 }
@@ -398,7 +466,7 @@ ssize_t input_read(input *in, const void **data)
         const void *block;
         size_t size;
         la_int64_t offset;
-        int r = archive_read_data_block(in->a, &block, &size, &offset);
+        int r = la.archive_read_data_block(in->a, &block, &size, &offset);
         if (r == ARCHIVE_EOF) {
             in->member_eof = true;
             return 0;
@@ -407,7 +475,7 @@ ssize_t input_read(input *in, const void **data)
             in->failed = true;
             in->member_eof = true;
             set_error(in, "%s: damaged compressed data or archive: %s", in->name,
-                      archive_error_string(in->a));
+                      la.archive_error_string(in->a));
             return -1;
         }
         if (size == 0) continue;
@@ -419,7 +487,7 @@ ssize_t input_read(input *in, const void **data)
 void input_close(input *in)
 {
     if (!in) return;
-    if (in->a) archive_read_free(in->a);
+    if (in->a) la.archive_read_free(in->a);
     if (!in->is_stdin && in->fd >= 0) close(in->fd);
     clear_member(in);
     free(in->buf);

@@ -44,11 +44,21 @@ add_library(newsmine_cli_io STATIC
   src/cli/sink_pg.c
   ${PROJECT_BINARY_DIR}/generated/sink_schema.c
   src/cli/input.c
+  src/cli/lazylib.c
   src/cli/progress.c)
 target_compile_options(newsmine_cli_io PRIVATE ${NEWSMINE_WARNINGS})
 target_compile_definitions(newsmine_cli_io PRIVATE _POSIX_C_SOURCE=200809L)
 target_include_directories(newsmine_cli_io PUBLIC ${PROJECT_SOURCE_DIR}/src/cli)
+# libpq and libarchive are opened when a run needs them (lazylib.h): only
+# their headers here, and the names of the libraries the packages install.
+set(NEWSMINE_LIBPQ_SONAME "libpq.so.5" CACHE STRING "libpq to open for --out postgresql://")
+set(NEWSMINE_LIBARCHIVE_SONAME "libarchive.so.13" CACHE STRING
+    "libarchive to open for compressed or archived input")
+target_compile_definitions(newsmine_cli_io PRIVATE
+  NEWSMINE_LIBPQ_SONAME="${NEWSMINE_LIBPQ_SONAME}"
+  NEWSMINE_LIBARCHIVE_SONAME="${NEWSMINE_LIBARCHIVE_SONAME}")
+target_include_directories(newsmine_cli_io PRIVATE ${LIBPQ_INCLUDE_DIRS} ${LIBARCHIVE_INCLUDE_DIRS})
 target_link_libraries(newsmine_cli_io PUBLIC newsmine_static
-  PRIVATE PkgConfig::SQLITE3 PkgConfig::LIBPQ PkgConfig::LIBARCHIVE Threads::Threads)
+  PRIVATE PkgConfig::SQLITE3 Threads::Threads ${CMAKE_DL_LIBS})
 
 target_link_libraries(newsmine PRIVATE newsmine_cli_io)

@@ -11,12 +11,66 @@
 
 #include "entity_id.h"
 #include "format_csv.h"
+#include "lazylib.h"
 #include "outbuf.h"
 
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* libpq is opened on the first PostgreSQL load, not linked (lazylib.h);
+ * its functions are called through this table, typed as libpq-fe.h
+ * declares them. */
+#define PQ_FUNCTIONS(X) \
+    X(void, PQclear, (PGresult *)) \
+    X(ExecStatusType, PQresultStatus, (const PGresult *)) \
+    X(PGresult *, PQexec, (PGconn *, const char *)) \
+    X(char *, PQresultErrorField, (const PGresult *, int)) \
+    X(ConnStatusType, PQstatus, (const PGconn *)) \
+    X(int, PQntuples, (const PGresult *)) \
+    X(char *, PQgetvalue, (const PGresult *, int, int)) \
+    X(char *, PQerrorMessage, (const PGconn *)) \
+    X(PQnoticeProcessor, PQsetNoticeProcessor, (PGconn *, PQnoticeProcessor, void *)) \
+    X(int, PQsetClientEncoding, (PGconn *, const char *)) \
+    X(int, PQputCopyEnd, (PGconn *, const char *)) \
+    X(int, PQputCopyData, (PGconn *, const char *, int)) \
+    X(char *, PQhost, (const PGconn *)) \
+    X(PGresult *, PQgetResult, (PGconn *)) \
+    X(void, PQfreemem, (void *)) \
+    X(void, PQfinish, (PGconn *)) \
+    X(char *, PQdb, (const PGconn *)) \
+    X(PQconninfoOption *, PQconninfoParse, (const char *, char **)) \
+    X(void, PQconninfoFree, (PQconninfoOption *)) \
+    X(PGconn *, PQconnectdb, (const char *)) \
+    X(char *, PQcmdTuples, (PGresult *))
+
+typedef struct pq_api {
+#define PQ_MEMBER(ret, name, args) ret(*name) args;
+    PQ_FUNCTIONS(PQ_MEMBER)
+#undef PQ_MEMBER
+} pq_api;
+
+static pq_api pq;
+
+static const lazylib_symbol pq_symbols[] = {
+#define PQ_SYMBOL(ret, name, args) {#name, offsetof(pq_api, name)},
+    PQ_FUNCTIONS(PQ_SYMBOL)
+#undef PQ_SYMBOL
+};
+
+/* Fails to compile when a member's type is not the function's (nothing is
+ * evaluated: sizeof). */
+static inline void pq_check_types(void)
+{
+#define PQ_CHECK(ret, name, args) (void)sizeof(pq.name = name);
+    PQ_FUNCTIONS(PQ_CHECK)
+#undef PQ_CHECK
+}
+
+static lazylib libpq = {NEWSMINE_LIBPQ_SONAME, "PostgreSQL output", pq_symbols,
+                        sizeof pq_symbols / sizeof *pq_symbols, &pq, 0, ""};
 
 enum { COPY_CHUNK = 1 << 20, MAX_ATTEMPTS = 5 };
 
@@ -152,24 +206,24 @@ static sink_status classify(const char *code, const char **words)
  * carries no SQLSTATE) into p->err; clears r. */
 static sink_status fail_pg(pg_sink *p, PGresult *r, const char *doing)
 {
-    const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *code = r ? pq.PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *words;
     sink_status st = classify(code, &words);
     char msg[600], detail[300] = "", context[300] = "";
-    if (r && PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) {
-        one_line(msg, sizeof msg, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
-        const char *d = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
-        const char *c = PQresultErrorField(r, PG_DIAG_CONTEXT);
+    if (r && pq.PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) {
+        one_line(msg, sizeof msg, pq.PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+        const char *d = pq.PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+        const char *c = pq.PQresultErrorField(r, PG_DIAG_CONTEXT);
         if (d) one_line(detail, sizeof detail, d);
         if (c) one_line(context, sizeof context, c);
     } else {
-        one_line(msg, sizeof msg, PQerrorMessage(p->conn));
-        if (PQstatus(p->conn) == CONNECTION_BAD) {
+        one_line(msg, sizeof msg, pq.PQerrorMessage(p->conn));
+        if (pq.PQstatus(p->conn) == CONNECTION_BAD) {
             st = SINK_ERR_CONNECT;
             words = "lost the connection to the server";
         }
     }
-    PQclear(r);
+    pq.PQclear(r);
     snprintf(p->err, p->errlen, "%s: %s while %s: %s%s%s%s%s%s%s", p->where, words, doing, msg,
              detail[0] ? " (" : "", detail, detail[0] ? ")" : "", context[0] ? " [" : "", context,
              context[0] ? "]" : "");
@@ -178,30 +232,30 @@ static sink_status fail_pg(pg_sink *p, PGresult *r, const char *doing)
 
 static sink_status run(pg_sink *p, const char *sql, const char *doing, unsigned long long *tuples)
 {
-    PGresult *r = PQexec(p->conn, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+    PGresult *r = pq.PQexec(p->conn, sql);
+    if (pq.PQresultStatus(r) != PGRES_COMMAND_OK && pq.PQresultStatus(r) != PGRES_TUPLES_OK)
         return fail_pg(p, r, doing);
-    if (tuples) *tuples = strtoull(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
+    if (tuples) *tuples = strtoull(pq.PQcmdTuples(r), NULL, 10);
+    pq.PQclear(r);
     return SINK_OK;
 }
 
 static sink_status copy_in(pg_sink *p, const char *sql, const newsmine_buffer *rows,
                            const char *doing)
 {
-    PGresult *r = PQexec(p->conn, sql);
-    if (PQresultStatus(r) != PGRES_COPY_IN) return fail_pg(p, r, doing);
-    PQclear(r);
+    PGresult *r = pq.PQexec(p->conn, sql);
+    if (pq.PQresultStatus(r) != PGRES_COPY_IN) return fail_pg(p, r, doing);
+    pq.PQclear(r);
     int ok = 1;
     for (size_t off = 0; ok == 1 && off < rows->len; off += COPY_CHUNK) {
         size_t n = rows->len - off < COPY_CHUNK ? rows->len - off : COPY_CHUNK;
-        ok = PQputCopyData(p->conn, rows->data + off, (int)n);
+        ok = pq.PQputCopyData(p->conn, rows->data + off, (int)n);
     }
-    if (ok == 1) ok = PQputCopyEnd(p->conn, NULL);
+    if (ok == 1) ok = pq.PQputCopyEnd(p->conn, NULL);
     sink_status st = SINK_OK;
-    while ((r = PQgetResult(p->conn))) {
-        if (!st && PQresultStatus(r) != PGRES_COMMAND_OK) st = fail_pg(p, r, doing);
-        else PQclear(r);
+    while ((r = pq.PQgetResult(p->conn))) {
+        if (!st && pq.PQresultStatus(r) != PGRES_COMMAND_OK) st = fail_pg(p, r, doing);
+        else pq.PQclear(r);
     }
     if (!st && ok != 1) st = fail_pg(p, NULL, doing);
     return st;
@@ -271,15 +325,15 @@ static sink_status move_documents(pg_sink *p, size_t count, unsigned long long *
         p->is_new_size = count;
     }
     memset(p->is_new, 0, count);
-    PGresult *r = PQexec(p->conn, move_docs_sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return fail_pg(p, r, "inserting documents");
-    int rows = PQntuples(r);
+    PGresult *r = pq.PQexec(p->conn, move_docs_sql);
+    if (pq.PQresultStatus(r) != PGRES_TUPLES_OK) return fail_pg(p, r, "inserting documents");
+    int rows = pq.PQntuples(r);
     for (int i = 0; i < rows; i++) {
-        unsigned long ord = strtoul(PQgetvalue(r, i, 0), NULL, 10);
+        unsigned long ord = strtoul(pq.PQgetvalue(r, i, 0), NULL, 10);
         if (ord < count) p->is_new[ord] = 1;
     }
     *inserted = (unsigned long long)rows;
-    PQclear(r);
+    pq.PQclear(r);
     return SINK_OK;
 }
 
@@ -307,7 +361,7 @@ static sink_status pg_write_batch(void *impl, const unsigned char *packed, size_
         }
         if (!st && r->entities_new) st = copy_in(p, copy_ents_sql, &p->ents, "copying entities");
         if (!st) st = run(p, "COMMIT", "committing", NULL);
-        if (st && PQstatus(p->conn) == CONNECTION_OK) PQclear(PQexec(p->conn, "ROLLBACK"));
+        if (st && pq.PQstatus(p->conn) == CONNECTION_OK) pq.PQclear(pq.PQexec(p->conn, "ROLLBACK"));
         if (st != SINK_ERR_BUSY) break;
     }
     if (st) r->documents_new = r->entities_new = 0;
@@ -318,7 +372,7 @@ static void pg_close(void *impl)
 {
     pg_sink *p = impl;
     if (!p) return;
-    PQfinish(p->conn);
+    pq.PQfinish(p->conn);
     free(p->docs.data);
     free(p->ents.data);
     free(p->is_new);
@@ -336,7 +390,7 @@ static sink_status pg_finish(void *impl, char *err, size_t errlen)
     if (!st) st = run(p, schema_lock_sql, "creating the indexes", NULL);
     if (!st) st = run(p, sink_schema_postgresql_indexes, "creating the indexes", NULL);
     if (!st) st = run(p, "COMMIT", "creating the indexes", NULL);
-    if (st && PQstatus(p->conn) == CONNECTION_OK) PQclear(PQexec(p->conn, "ROLLBACK"));
+    if (st && pq.PQstatus(p->conn) == CONNECTION_OK) pq.PQclear(pq.PQexec(p->conn, "ROLLBACK"));
     return st;
 }
 
@@ -350,17 +404,17 @@ static sink_status create_schema(pg_sink *p)
     sink_status st = run(p, "BEGIN", "creating the tables", NULL);
     if (!st) st = run(p, schema_lock_sql, "creating the tables", NULL);
     if (!st) {
-        PGresult *r = PQexec(p->conn, tables_exist_sql);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        PGresult *r = pq.PQexec(p->conn, tables_exist_sql);
+        if (pq.PQresultStatus(r) != PGRES_TUPLES_OK) {
             st = fail_pg(p, r, "looking for the tables");
         } else {
-            bool have_tables = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+            bool have_tables = pq.PQntuples(r) == 1 && strcmp(pq.PQgetvalue(r, 0, 0), "t") == 0;
             /* only the tables' owner may index them: a role that may only
              * insert leaves the indexes to the owner's next load */
-            bool owner = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+            bool owner = pq.PQntuples(r) == 1 && strcmp(pq.PQgetvalue(r, 0, 2), "t") == 0;
             p->indexes_pending =
-                owner && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), "t") != 0;
-            PQclear(r);
+                owner && pq.PQntuples(r) == 1 && strcmp(pq.PQgetvalue(r, 0, 1), "t") != 0;
+            pq.PQclear(r);
             if (!have_tables) st = run(p, sink_schema_postgresql_tables, "creating the tables", NULL);
         }
     }
@@ -390,17 +444,18 @@ static sink_status fail_connect(const char *libpq_message, char *err, size_t err
 sink_status sink_pg_open(const char *conninfo, const sink_backend **backend, void **impl,
                          char *err, size_t errlen)
 {
+    if (!lazylib_load(&libpq, err, errlen)) return SINK_ERR_CONNECT;
     /* the URL is checked first: libpq would take a malformed one as "cannot connect" */
     char *errmsg = NULL;
-    PQconninfoOption *parsed = PQconninfoParse(conninfo, &errmsg);
+    PQconninfoOption *parsed = pq.PQconninfoParse(conninfo, &errmsg);
     if (!parsed) {
         char msg[400];
         one_line(msg, sizeof msg, errmsg ? errmsg : "out of memory");
-        PQfreemem(errmsg);
+        pq.PQfreemem(errmsg);
         snprintf(err, errlen, "not a valid PostgreSQL URL: %s", msg);
         return SINK_ERR_URL;
     }
-    PQconninfoFree(parsed);
+    pq.PQconninfoFree(parsed);
     pg_sink *p = calloc(1, sizeof *p);
     if (!p) {
         snprintf(err, errlen, "out of memory");
@@ -408,20 +463,20 @@ sink_status sink_pg_open(const char *conninfo, const sink_backend **backend, voi
     }
     p->err = err;
     p->errlen = errlen;
-    p->conn = PQconnectdb(conninfo);
+    p->conn = pq.PQconnectdb(conninfo);
     sink_status st = SINK_OK;
     if (!p->conn) {
         snprintf(err, errlen, "out of memory");
         st = SINK_ERR_NOMEM;
-    } else if (PQstatus(p->conn) != CONNECTION_OK) {
-        st = fail_connect(PQerrorMessage(p->conn), err, errlen);
+    } else if (pq.PQstatus(p->conn) != CONNECTION_OK) {
+        st = fail_connect(pq.PQerrorMessage(p->conn), err, errlen);
     }
     if (!st) {
-        PQsetNoticeProcessor(p->conn, quiet_notices, NULL);
-        const char *host = PQhost(p->conn);
-        snprintf(p->where, sizeof p->where, "PostgreSQL database \"%s\" on %s", PQdb(p->conn),
+        pq.PQsetNoticeProcessor(p->conn, quiet_notices, NULL);
+        const char *host = pq.PQhost(p->conn);
+        snprintf(p->where, sizeof p->where, "PostgreSQL database \"%s\" on %s", pq.PQdb(p->conn),
                  host && *host ? host : "localhost");
-        st = PQsetClientEncoding(p->conn, "UTF8") ? fail_pg(p, NULL, "setting UTF8") : SINK_OK;
+        st = pq.PQsetClientEncoding(p->conn, "UTF8") ? fail_pg(p, NULL, "setting UTF8") : SINK_OK;
     }
     if (!st) st = run(p, "SET client_min_messages = warning", "opening", NULL);
     if (!st) st = create_schema(p);
