@@ -17,58 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------ pool */
-
-/* Scratch memory for one analysis, in blocks of a fixed size (an arena's
- * doubling chunks would hold several times what a large pattern needs). */
-typedef struct pool_block {
-    struct pool_block *next;
-    size_t used, size;
-    max_align_t data[];
-} pool_block;
-
-typedef struct pool {
-    pool_block *head;
-} pool;
-
-enum { POOL_BLOCK = 256 * 1024 };
-
-static void *pool_alloc(pool *p, size_t n)
-{
-    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-    pool_block *b = p->head;
-    if (!b || b->size - b->used < n) {
-        size_t size = n > POOL_BLOCK ? n : POOL_BLOCK;
-        b = malloc(sizeof *b + size);
-        if (!b) return NULL;
-        b->next = p->head;
-        b->used = 0;
-        b->size = size;
-        p->head = b;
-    }
-    void *r = (char *)b->data + b->used;
-    b->used += n;
-    return r;
-}
-
-static char *pool_strndup(pool *p, const char *s, size_t n)
-{
-    char *c = pool_alloc(p, n + 1);
-    if (!c) return NULL;
-    memcpy(c, s, n);
-    c[n] = '\0';
-    return c;
-}
-
-static void pool_free(pool *p)
-{
-    while (p->head) {
-        pool_block *b = p->head;
-        p->head = b->next;
-        free(b);
-    }
-}
-
 /* ------------------------------------------------------------------ tree */
 
 typedef enum node_kind {
@@ -132,7 +80,7 @@ struct node {
 typedef struct parser {
     const unsigned char *s;
     size_t n, i;
-    pool *arena;
+    newsmine_arena *arena;
     bool failed; /* syntax the analysis does not read */
     bool nomem;
     unsigned depth;
@@ -140,7 +88,7 @@ typedef struct parser {
 
 static node *new_node(parser *p, node_kind kind)
 {
-    node *nd = pool_alloc(p->arena, sizeof *nd);
+    node *nd = newsmine_arena_alloc(p->arena, sizeof *nd);
     if (!nd) {
         p->nomem = true;
         return NULL;
@@ -154,7 +102,7 @@ static bool add_kid(parser *p, node *parent, node *kid)
 {
     if (parent->nkids == parent->kcap) {
         size_t cap = parent->kcap ? parent->kcap * 2 : 4;
-        node **k = pool_alloc(p->arena, cap * sizeof *k);
+        node **k = newsmine_arena_alloc(p->arena, cap * sizeof *k);
         if (!k) {
             p->nomem = true;
             return false;
@@ -1002,7 +950,7 @@ typedef struct clause_list {
 } clause_list;
 
 typedef struct analysis {
-    pool *arena;
+    newsmine_arena *arena;
     bool nomem;
 } analysis;
 
@@ -1025,7 +973,7 @@ static bool clause_add_unit(analysis *a, clause *c, newsmine_pf_unit u)
     }
     if (c->count == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 4;
-        newsmine_pf_unit *p = pool_alloc(a->arena, cap * sizeof *p);
+        newsmine_pf_unit *p = newsmine_arena_alloc(a->arena, cap * sizeof *p);
         if (!p) {
             a->nomem = true;
             return false;
@@ -1043,7 +991,7 @@ static clause *list_push(analysis *a, clause_list *l)
 {
     if (l->count == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 4;
-        clause *p = pool_alloc(a->arena, cap * sizeof *p);
+        clause *p = newsmine_arena_alloc(a->arena, cap * sizeof *p);
         if (!p) {
             a->nomem = true;
             return NULL;
@@ -1138,7 +1086,7 @@ static bool strset_add(analysis *a, strset *set, const char *x, size_t n)
     for (size_t k = 0; k < set->n; k++)
         if (set->len[k] == n && memcmp(set->s[k], x, n) == 0) return true;
     if (set->n == EXACT_MAX_STRINGS) return false;
-    char *c = pool_strndup(a->arena, x, n);
+    char *c = newsmine_arena_strndup(a->arena, x, n);
     if (!c) return a->nomem = true, false;
     set->len[set->n] = (unsigned char)n;
     set->s[set->n++] = c;
@@ -1248,9 +1196,9 @@ static const strview *exact_of(analysis *a, const node *nd)
             ((tmp.s[0][0] >= 'a' && tmp.s[0][0] <= 'z') || tmp.s[0][0] == ' ')) {
             m->exact_set = &one_view[tmp.s[0][0] == ' ' ? 26 : tmp.s[0][0] - 'a'];
         } else if (ok) {
-            strview *v = pool_alloc(a->arena, sizeof *v);
-            char **ss = pool_alloc(a->arena, (tmp.n + 1) * sizeof *ss);
-            unsigned char *ll = pool_alloc(a->arena, tmp.n + 1);
+            strview *v = newsmine_arena_alloc(a->arena, sizeof *v);
+            char **ss = newsmine_arena_alloc(a->arena, (tmp.n + 1) * sizeof *ss);
+            unsigned char *ll = newsmine_arena_alloc(a->arena, tmp.n + 1);
             if (!v || !ss || !ll) return a->nomem = true, NULL;
             memcpy(ss, tmp.s, tmp.n * sizeof *ss);
             memcpy(ll, tmp.len, tmp.n);
@@ -1296,8 +1244,8 @@ static bool word_clause(analysis *a, const node *seq, size_t from, size_t to, ui
         const char *p;
         size_t n, gaps;
     } sub;
-    sub (*subs)[MAX_SUBWORDS] = pool_alloc(a->arena, words.n * sizeof *subs);
-    size_t *nsubs = pool_alloc(a->arena, words.n * sizeof *nsubs);
+    sub (*subs)[MAX_SUBWORDS] = newsmine_arena_alloc(a->arena, words.n * sizeof *subs);
+    size_t *nsubs = newsmine_arena_alloc(a->arena, words.n * sizeof *nsubs);
     if (!subs || !nsubs) return a->nomem = true, false;
     for (size_t k = 0; k < words.n; k++) {
         const char *w = words.s[k];
@@ -1334,7 +1282,7 @@ static bool word_clause(analysis *a, const node *seq, size_t from, size_t to, ui
             everywhere = found;
         }
         if (!everywhere) continue;
-        char *w = pool_strndup(a->arena, x->p, x->n);
+        char *w = newsmine_arena_strndup(a->arena, x->p, x->n);
         if (!w) return a->nomem = true, false;
         uint32_t g = add_runs(offset, (uint32_t)worst);
         if (!clause_add_unit(a, &common, (newsmine_pf_unit){NEWSMINE_PF_WORD, w, 0, g}))
@@ -1344,7 +1292,7 @@ static bool word_clause(analysis *a, const node *seq, size_t from, size_t to, ui
         const sub *best = &subs[k][0];
         for (size_t j = 1; j < nsubs[k]; j++)
             if (subs[k][j].n > best->n) best = &subs[k][j];
-        char *w = pool_strndup(a->arena, best->p, best->n);
+        char *w = newsmine_arena_strndup(a->arena, best->p, best->n);
         if (!w) return a->nomem = true, false;
         uint32_t g = add_runs(offset, (uint32_t)best->gaps);
         if (!clause_add_unit(a, &c, (newsmine_pf_unit){NEWSMINE_PF_WORD, w, 0, g})) return false;
@@ -1379,9 +1327,9 @@ static bool is_exact(analysis *a, const node *nd, bool *letters)
 static bool collect_concat(analysis *a, const node *seq, uint32_t offset, clause_list *out)
 {
     size_t n = seq->nkids;
-    uint32_t *at = pool_alloc(a->arena, (n + 1) * sizeof *at); /* offset of each kid */
-    bool *ex = pool_alloc(a->arena, (n + 1) * sizeof *ex);
-    bool *letters = pool_alloc(a->arena, (n + 1) * sizeof *letters);
+    uint32_t *at = newsmine_arena_alloc(a->arena, (n + 1) * sizeof *at); /* offset of each kid */
+    bool *ex = newsmine_arena_alloc(a->arena, (n + 1) * sizeof *ex);
+    bool *letters = newsmine_arena_alloc(a->arena, (n + 1) * sizeof *letters);
     if (!at || !ex || !letters) return a->nomem = true, false;
     for (size_t k = 0; k < n; k++) {
         at[k] = offset;
@@ -1701,14 +1649,16 @@ static int by_cost(const void *x, const void *y)
 }
 
 newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, newsmine_arena *arena,
-                                           newsmine_pf_clause **clauses, size_t *count,
-                                           newsmine_pf_bytes *first)
+                                           newsmine_arena *work, newsmine_pf_clause **clauses,
+                                           size_t *count, newsmine_pf_bytes *first)
 {
     *clauses = NULL;
     *count = 0;
     if (first) first->len = 0;
-    pool scratch = {NULL};
-    parser p = {(const unsigned char *)pattern, len, 0, &scratch, false, false, 0};
+    newsmine_arena own;
+    newsmine_arena_init(&own);
+    newsmine_arena *scratch = work ? work : &own;
+    parser p = {(const unsigned char *)pattern, len, 0, scratch, false, false, 0};
     bool caseless = false;
     node *root = parse_alt(&p, &caseless);
     newsmine_status st = p.nomem ? NEWSMINE_ERR_NOMEM : NEWSMINE_OK;
@@ -1721,7 +1671,7 @@ newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, news
             first->len = b.len;
             memcpy(first->set, b.set, sizeof first->set);
         }
-        analysis a = {&scratch, false};
+        analysis a = {scratch, false};
         clause_list list = {NULL, 0, 0};
         if (collect(&a, root, 0, &list) && list.count) {
             qsort(list.items, list.count, sizeof *list.items, by_cost);
@@ -1761,6 +1711,7 @@ newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, news
         }
         if (a.nomem) st = NEWSMINE_ERR_NOMEM;
     }
-    pool_free(&scratch);
+    newsmine_arena_reset(scratch);
+    newsmine_arena_free(&own);
     return st;
 }

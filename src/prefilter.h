@@ -70,10 +70,13 @@ typedef struct newsmine_pf_bytes {
 /* Analyses the expanded pattern (compiled with PCRE2_UTF | PCRE2_EXTENDED
  * and anchored at token starts). Fills *clauses (in arena) and *count, and
  * *first when not NULL; a pattern the analysis cannot read gives *count ==
- * 0 and first->len == 0. Returns NOMEM only. */
+ * 0 and first->len == 0. Returns NOMEM only. The analysis works in WORK,
+ * which it resets when done (its largest chunk kept: the next analysis on
+ * the thread reuses pages already touched), or in memory of its own when
+ * WORK is NULL. */
 newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, newsmine_arena *arena,
-                                           newsmine_pf_clause **clauses, size_t *count,
-                                           newsmine_pf_bytes *first);
+                                           newsmine_arena *work, newsmine_pf_clause **clauses,
+                                           size_t *count, newsmine_pf_bytes *first);
 
 /* Whether the tokenizer always makes cp a token of its own (a symbol unit
  * may be made of it). */

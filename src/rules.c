@@ -143,6 +143,7 @@ typedef struct compiler {
     pthread_t thread;
     newsmine_arena arena;      /* what the thread allocates */
     newsmine_arena main_arena; /* what jobs run on the loading thread allocate */
+    newsmine_arena work, main_work; /* the prefilter analyses' scratch, a thread each */
 } compiler;
 
 typedef struct loader {
@@ -1213,12 +1214,12 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
 
 /* JIT code (no JIT on an unsupported CPU: the interpreter gives the same
  * results) and what an anchored attempt needs in the text. */
-static void run_compile_job(compile_job *j, newsmine_arena *arena)
+static void run_compile_job(compile_job *j, newsmine_arena *arena, newsmine_arena *work)
 {
     j->jit = pcre2_jit_compile(j->code, PCRE2_JIT_COMPLETE) == 0;
     if (j->analyze)
-        j->status = newsmine_prefilter_analyze(j->pattern, j->len, arena, &j->pf, &j->pf_count,
-                                               &j->first);
+        j->status = newsmine_prefilter_analyze(j->pattern, j->len, arena, work, &j->pf,
+                                               &j->pf_count, &j->first);
 }
 
 /* The next job nobody took, or NULL; waits for one unless the caller is
@@ -1237,7 +1238,7 @@ static void *compiler_main(void *arg)
 {
     compiler *c = arg;
     for (compile_job *j; (j = next_compile_job(c, true));)
-        run_compile_job(j, &c->arena);
+        run_compile_job(j, &c->arena, &c->work);
     return NULL;
 }
 
@@ -1262,10 +1263,10 @@ static newsmine_status compiler_add(loader *ld, compile_job *j)
 }
 
 /* Runs what is left on this thread, then waits for the other. */
-static void compiler_finish(compiler *c, newsmine_arena *arena)
+static void compiler_finish(compiler *c)
 {
     for (compile_job *j; (j = next_compile_job(c, false));)
-        run_compile_job(j, arena);
+        run_compile_job(j, &c->main_arena, &c->main_work);
     pthread_mutex_lock(&c->mu);
     c->closing = true;
     pthread_cond_broadcast(&c->cv);
@@ -1281,6 +1282,8 @@ static void compiler_init(compiler *c)
     pthread_cond_init(&c->cv, NULL);
     newsmine_arena_init(&c->arena);
     newsmine_arena_init(&c->main_arena);
+    newsmine_arena_init(&c->work);
+    newsmine_arena_init(&c->main_work);
     /* without a second thread every job runs at the end, on this one */
     c->started = pthread_create(&c->thread, NULL, compiler_main, c) == 0;
 }
@@ -1301,6 +1304,8 @@ static void compiler_free(compiler *c)
     pthread_cond_destroy(&c->cv);
     newsmine_arena_free(&c->arena);
     newsmine_arena_free(&c->main_arena);
+    newsmine_arena_free(&c->work);
+    newsmine_arena_free(&c->main_work);
 }
 
 static newsmine_status read_group_names(loader *ld, pending_rule *p)
@@ -1895,7 +1900,7 @@ static newsmine_status build_indexes(loader *ld)
      * gazetteers (the compile jobs allocate from arenas of their own), then
      * takes the jobs that are left and waits */
     newsmine_status st = index_gazetteers(ld, &ib);
-    compiler_finish(&ld->comp, &ld->comp.main_arena);
+    compiler_finish(&ld->comp);
     if (!st) st = index_triggers(ld, &ib);
     if (!st) st = index_classes(ld);
     if (!st) st = collect_compiled(ld);

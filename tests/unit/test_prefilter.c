@@ -29,7 +29,7 @@ static void render(const char *pattern, char *out, size_t size)
     newsmine_pf_clause *clauses;
     size_t n;
     out[0] = '\0';
-    CHECK_INT(newsmine_prefilter_analyze(pattern, strlen(pattern), &arena, &clauses, &n, NULL),
+    CHECK_INT(newsmine_prefilter_analyze(pattern, strlen(pattern), &arena, NULL, &clauses, &n, NULL),
               NEWSMINE_OK);
     size_t o = 0;
     for (size_t c = 0; c < n; c++) {
