@@ -9,8 +9,8 @@
 /* A window whose folded text is a whole name: its length in tokens, the
  * lengths of its joined and folded texts, the folded text's hash. */
 typedef struct gaz_whole {
-    size_t k, n, fn;
-    uint64_t fhash;
+    size_t k, n;
+    uint32_t head; /* the entries of the window's folded text */
 } gaz_whole;
 
 typedef struct pf_clause_state {
@@ -514,15 +514,12 @@ static void add_gaz_chain(newsmine_matcher *m, uint32_t head, bool exact, const 
     }
 }
 
-/* Looks one window up as written and folded (the folded key and its hash
- * given); true when a name was found. */
-static bool lookup_window_folded(newsmine_matcher *m, const gaz_window *w, const char *joined,
-                                 size_t n, const char *folded, size_t fn, uint64_t fhash,
-                                 const char *text, const newsmine_token *tokens, size_t count,
-                                 unsigned types)
+/* The names of the window's folded text (the chain at head), as written
+ * and folded; true when a name was found. */
+static bool lookup_window(newsmine_matcher *m, const gaz_window *w, const char *joined, size_t n,
+                          uint32_t head, const char *text, const newsmine_token *tokens,
+                          size_t count, unsigned types)
 {
-    uint32_t head = newsmine_hash_get_hashed(&m->rules->gaz_fold, folded, fn, fhash);
-    if (head == UINT32_MAX) return false;
     bool found = false;
     unsigned seen = 0;
     add_gaz_chain(m, head, true, joined, n, w, text, tokens, count, types, &seen, &found);
@@ -530,17 +527,11 @@ static bool lookup_window_folded(newsmine_matcher *m, const gaz_window *w, const
     return found;
 }
 
-static bool lookup_window(newsmine_matcher *m, const gaz_window *w, const char *joined, size_t n,
-                          const char *text, const newsmine_token *tokens, size_t count,
-                          unsigned types)
+/* The names of a folded text with a space in it (h: its unfinished hash). */
+static uint32_t gaz_names_head(const newsmine_rules *r, const char *key, size_t n, uint64_t h)
 {
-    if (!grow_scratch(&m->key, &m->key_cap, n * 2 + 4)) {
-        m->status = NEWSMINE_ERR_NOMEM;
-        return false;
-    }
-    size_t kn = newsmine_fold(joined, n, m->key);
-    return lookup_window_folded(m, w, joined, n, m->key, kn, newsmine_hash_bytes(m->key, kn), text,
-                                tokens, count, types);
+    uint32_t v = newsmine_hash_get_hashed(&r->gaz_names, key, n, newsmine_hash_final(h));
+    return v == NEWSMINE_GAZ_START ? UINT32_MAX : v;
 }
 
 /* Longest names first: the first window length with a hit wins. A window is
@@ -567,7 +558,7 @@ static void match_gazetteers_at(newsmine_matcher *m, const char *text,
     }
     gaz_whole *whole = m->whole; /* room for max_tokens */
     size_t nwhole = 0, n = 0, fn = 0;
-    bool was_whole = false;
+    uint32_t head = UINT32_MAX; /* the names of the window's folded text */
     uint64_t h = newsmine_hash_start();
     for (size_t k = 1; k <= kmax; k++) {
         const newsmine_token *t = &tokens[i + k - 1];
@@ -584,23 +575,22 @@ static void match_gazetteers_at(newsmine_matcher *m, const char *text,
             h = newsmine_hash_more(h, m->key + fn, tl);
             fn += tl;
         }
-        uint64_t fh = newsmine_hash_final(h);
-        bool is_whole;
-        if (k == 1) is_whole = we->gaz_single; /* the first word: its entry says */
-        else if (!tl) is_whole = was_whole;     /* the folded text did not change */
-        else { /* several words: a name or the start of one, or stop */
-            uint32_t v = newsmine_hash_get_hashed(&r->gaz_prefix, m->key, fn, fh);
+        if (k == 1) { /* the first word: its entry says */
+            head = !we->gaz_single                ? UINT32_MAX
+                   : !memchr(m->key, ' ', fn)     ? we->gaz_head
+                                                  : gaz_names_head(r, m->key, fn, h);
+        } else if (tl) { /* several words: a name or the start of one, or stop */
+            uint32_t v = newsmine_hash_get_hashed(&r->gaz_names, m->key, fn, newsmine_hash_final(h));
             if (v == UINT32_MAX) break;
-            is_whole = v == 1;
-        }
-        if (is_whole) whole[nwhole++] = (gaz_whole){k, n, fn, fh};
-        was_whole = is_whole;
+            head = v == NEWSMINE_GAZ_START ? UINT32_MAX : v;
+        } /* else the folded text did not change */
+        if (head != UINT32_MAX) whole[nwhole++] = (gaz_whole){k, n, head};
     }
     for (size_t c = nwhole; c-- > 0 && m->status == NEWSMINE_OK;) {
         size_t k = whole[c].k;
         gaz_window w = {i, k, tokens[i].start, tokens[i + k - 1].end, all_upper(tokens + i, k)};
-        if (lookup_window_folded(m, &w, m->joined, whole[c].n, m->key, whole[c].fn,
-                                 whole[c].fhash, text, tokens, count, types))
+        if (lookup_window(m, &w, m->joined, whole[c].n, whole[c].head, text, tokens, count,
+                          types))
             return;
     }
 }
@@ -621,7 +611,17 @@ static void match_hyphen_parts(newsmine_matcher *m, const char *text, const news
             for (uint32_t q = part; q < p && upper; q++)
                 upper = !(text[q] >= 'a' && text[q] <= 'z');
             gaz_window w = {i, 1, part, p, upper};
-            lookup_window(m, &w, text + part, n, text, tokens, count, types);
+            uint32_t head = we->gaz_head;
+            if (!grow_scratch(&m->key, &m->key_cap, n * 2 + 4)) {
+                m->status = NEWSMINE_ERR_NOMEM;
+                return;
+            }
+            size_t kn = newsmine_fold(text + part, n, m->key);
+            if (memchr(m->key, ' ', kn))
+                head = gaz_names_head(m->rules, m->key, kn,
+                                      newsmine_hash_more(newsmine_hash_start(), m->key, kn));
+            if (head != UINT32_MAX)
+                lookup_window(m, &w, text + part, n, head, text, tokens, count, types);
         }
         part = p + 1;
     }

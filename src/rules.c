@@ -1563,40 +1563,35 @@ static newsmine_status word_entry_for(loader *ld, const char *folded, size_t n,
             *entries = p;
             *cap = nc;
         }
-        (*entries)[(*count)++] = (newsmine_word_entry){0, 0, 0, UINT32_MAX, 0};
+        (*entries)[(*count)++] = (newsmine_word_entry){0, 0, 0, UINT32_MAX, 0, UINT32_MAX};
     }
     *out = &(*entries)[value];
     return NEWSMINE_OK;
 }
 
-static newsmine_status add_gaz_key(loader *ld, newsmine_hash *h, const char *key, size_t n,
-                                   uint32_t entry)
+/* Chains entry behind the entries of head (a chain of gaz_entries). */
+static void chain_entry(newsmine_rules *r, uint32_t head, uint32_t entry)
 {
-    uint32_t value = entry;
-    int inserted;
-    if (newsmine_hash_put(h, &ld->rules->arena, key, n, &value, &inserted)) return nomem(ld);
-    if (!inserted) {
-        /* chain behind the existing entries with the same key */
-        newsmine_gaz_entry *e = &ld->rules->gaz_entries[value];
-        while (e->next != UINT32_MAX)
-            e = &ld->rules->gaz_entries[e->next];
-        e->next = entry;
-    }
-    return NEWSMINE_OK;
+    newsmine_gaz_entry *e = &r->gaz_entries[head];
+    while (e->next != UINT32_MAX)
+        e = &r->gaz_entries[e->next];
+    e->next = entry;
 }
 
-/* The folded name (1) and its starts that end before a space (0). */
-static newsmine_status add_gaz_prefixes(loader *ld, const char *folded, size_t n)
+/* A name whose folded text has a space in it: the text leads to its entry,
+ * and the text's starts that end before a space let the windows grow. */
+static newsmine_status add_gaz_name(loader *ld, const char *folded, size_t n, uint32_t entry)
 {
-    newsmine_hash *h = &ld->rules->gaz_prefix;
-    uint32_t value = 1;
+    newsmine_rules *r = ld->rules;
+    newsmine_hash *h = &r->gaz_names;
+    uint32_t value = entry;
     int inserted;
-    if (newsmine_hash_put(h, &ld->rules->arena, folded, n, &value, &inserted)) return nomem(ld);
-    if (!inserted && value != 1) newsmine_hash_set(h, folded, n, 1);
+    if (newsmine_hash_put(h, &r->arena, folded, n, &value, &inserted)) return nomem(ld);
+    if (!inserted && value == NEWSMINE_GAZ_START) newsmine_hash_set(h, folded, n, entry);
+    else if (!inserted) chain_entry(r, value, entry);
     for (size_t p = 0; p < n; p++) {
-        uint32_t zero = 0;
-        if (folded[p] == ' ' &&
-            newsmine_hash_put(h, &ld->rules->arena, folded, p, &zero, NULL))
+        uint32_t start = NEWSMINE_GAZ_START;
+        if (folded[p] == ' ' && newsmine_hash_put(h, &r->arena, folded, p, &start, NULL))
             return nomem(ld);
     }
     return NEWSMINE_OK;
@@ -1616,8 +1611,7 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
     r->gaz_entries = newsmine_arena_alloc(&r->arena, (total + 1) * sizeof *r->gaz_entries);
     if (!r->gaz_entries) return nomem(ld);
     /* sized once: growing rehashes every key and frees the old table */
-    if (newsmine_hash_reserve(&r->gaz_fold, total) || newsmine_hash_reserve(&r->gaz_prefix, total) ||
-        newsmine_hash_reserve(&r->words, total))
+    if (newsmine_hash_reserve(&r->gaz_names, total) || newsmine_hash_reserve(&r->words, total))
         return nomem(ld);
     newsmine_arena scratch;
     newsmine_arena_init(&scratch);
@@ -1661,8 +1655,6 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
             uint32_t e = (uint32_t)r->gaz_entry_count++;
             r->gaz_entries[e] = (newsmine_gaz_entry){written, (uint32_t)key.len, (uint32_t)g,
                                                      (uint32_t)row, UINT32_MAX};
-            st = add_gaz_key(ld, &r->gaz_fold, folded, flen, e);
-            if (!st && memchr(folded, ' ', flen)) st = add_gaz_prefixes(ld, folded, flen);
             /* the first token's folded form opens the window */
             size_t first = strcspn(key.data, " ");
             char fw[512];
@@ -1670,10 +1662,18 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
                          : plain                 ? (memcpy(fw, folded, first), first)
                                                  : newsmine_fold(key.data, first, fw);
             newsmine_word_entry *we = NULL;
-            if (!st && fwn &&
+            if (fwn &&
                 !(st = word_entry_for(ld, fw, fwn, &ib->entries, &ib->count, &ib->cap, &we))) {
                 if (we->gaz_max_tokens < tokens) we->gaz_max_tokens = tokens;
                 if (fwn == flen && memcmp(fw, folded, flen) == 0) we->gaz_single = 1;
+            }
+            if (!st && memchr(folded, ' ', flen)) {
+                st = add_gaz_name(ld, folded, flen, e);
+            } else if (!st && flen) { /* no space: the word's entry holds the chain */
+                if (!(fwn == flen && memcmp(fw, folded, flen) == 0))
+                    st = word_entry_for(ld, folded, flen, &ib->entries, &ib->count, &ib->cap, &we);
+                if (!st && we->gaz_head == UINT32_MAX) we->gaz_head = e;
+                else if (!st) chain_entry(r, we->gaz_head, e);
             }
         }
     }
@@ -2031,8 +2031,7 @@ void newsmine_rules_free(newsmine_rules *r)
     for (size_t i = 0; r->lists && i < r->list_count; i++)
         newsmine_hash_free(&r->lists[i].index);
     newsmine_hash_free(&r->words);
-    newsmine_hash_free(&r->gaz_fold);
-    newsmine_hash_free(&r->gaz_prefix);
+    newsmine_hash_free(&r->gaz_names);
     newsmine_arena_free(&r->compile_arena);
     newsmine_arena_free(&r->compile_arena2);
     newsmine_tokenizer_free(r->tokenizer);

@@ -81,6 +81,8 @@ typedef struct newsmine_gazetteer {
 } newsmine_gazetteer;
 
 /* One way into a gazetteer: the tokens of a name, joined by single spaces. */
+#define NEWSMINE_GAZ_START (UINT32_MAX - 1)
+
 typedef struct newsmine_gaz_entry {
     const char *key;   /* the name's tokens as written, joined by single spaces */
     uint32_t key_len;
@@ -137,7 +139,9 @@ typedef struct newsmine_word_entry {
     uint32_t rule_count;
     uint32_t gaz_max_tokens;
     uint32_t pf_unit; /* the prefilter unit of this word (a run of ASCII letters), or UINT32_MAX */
-    uint32_t gaz_single; /* 1 when a gazetteer name folds to this word alone */
+    uint32_t gaz_single; /* 1 when a gazetteer name's first word folds to this word alone */
+    uint32_t gaz_head;   /* the gazetteer names that fold to this word (a chain of
+                          * gaz_entries), or UINT32_MAX */
 } newsmine_word_entry;
 
 /* A prefilter unit serves a clause: found in token j, it lets the clause
@@ -166,11 +170,11 @@ struct newsmine_rules {
     uint32_t *trigger_rules;
     uint32_t *class_rules[4]; /* per trigger class bit: rule indices, UINT32_MAX-ended */
 
-    newsmine_hash gaz_fold;  /* joined tokens folded -> the first of its entries */
-    /* every folded name with a space in it, and every start of one that
-     * ends before a space: 1 for a whole name, 0 for a start only (windows
-     * of several words grow while in it; one word: gaz_single) */
-    newsmine_hash gaz_prefix;
+    /* the folded names with a space in them, and their starts that end
+     * before a space (the windows grow while in it): the first of the
+     * name's entries, or NEWSMINE_GAZ_START for a start that is no name.
+     * A folded name without a space is in its word's entry (gaz_head). */
+    newsmine_hash gaz_names;
     newsmine_gaz_entry *gaz_entries;
     size_t gaz_entry_count;
 
