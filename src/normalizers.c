@@ -557,8 +557,15 @@ newsmine_status newsmine_norm_render(const newsmine_norm *norm, newsmine_type ty
     for (size_t i = 0; i < n; i++) {
         const newsmine_kv *kv = &norm->pairs[order[i]];
         if (kv->key[0] == '_') continue; /* a rule's private marker */
-        o += (size_t)sprintf(out + o, "%s\"%s\":%s", out[o - 1] == '{' ? "" : ",", kv->key,
-                             kv->json);
+        size_t kn = strlen(kv->key), jn = strlen(kv->json);
+        if (out[o - 1] != '{') out[o++] = ',';
+        out[o++] = '"';
+        memcpy(out + o, kv->key, kn);
+        o += kn;
+        out[o++] = '"';
+        out[o++] = ':';
+        memcpy(out + o, kv->json, jn);
+        o += jn;
     }
     out[o++] = '}';
     out[o] = '\0';

@@ -212,8 +212,20 @@ bool newsmine_parse_number(const char *s, size_t n, double *value, bool *approx)
 
 size_t newsmine_format_number(double v, char *out)
 {
-    int n;
-    if (v == floor(v) && fabs(v) < 1e15) n = snprintf(out, 32, "%.0f", v);
-    else n = snprintf(out, 32, "%.15g", v);
+    if (v == floor(v) && fabs(v) < 1e15) { /* whole numbers (nearly all): digits by hand */
+        unsigned long long u = (unsigned long long)fabs(v);
+        char digits[20];
+        size_t n = 0, o = 0;
+        do {
+            digits[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (signbit(v)) out[o++] = '-'; /* as "%.0f" writes -0 */
+        while (n)
+            out[o++] = digits[--n];
+        out[o] = '\0';
+        return o;
+    }
+    int n = snprintf(out, 32, "%.15g", v);
     return n < 0 ? 0 : (size_t)n;
 }

@@ -195,6 +195,11 @@ static void test_format(void)
     CHECK_FORMAT(0.1, "0.1");
     CHECK_FORMAT(1234.5, "1234.5");
     CHECK_FORMAT(123456789.25, "123456789.25"); /* no digits lost */
+    /* whole numbers are written by hand: the edges of that path */
+    CHECK_FORMAT(-0.0, "-0");
+    CHECK_FORMAT(999999999999999.0, "999999999999999");
+    CHECK_FORMAT(-123456789012345.0, "-123456789012345");
+    CHECK_FORMAT(1e15, "1e+15");
 }
 
 int main(void)
