@@ -128,6 +128,10 @@ NEWSMINE_EXPORT newsmine_status newsmine_buffer_reserve(newsmine_buffer *buf, si
 NEWSMINE_EXPORT newsmine_status newsmine_buffer_append(newsmine_buffer *buf, const void *data,
                                                        size_t n);
 
+/* Appends the decimal digits of v (and a NUL after them); NEWSMINE_ERR_NOMEM
+ * when out of memory, the buffer unchanged. */
+NEWSMINE_EXPORT newsmine_status newsmine_buffer_append_uint(newsmine_buffer *buf, uint64_t v);
+
 /* ------------------------------------------------------------------ rules */
 
 /* A compiled rule directory: patterns compiled with JIT, gazetteers loaded.

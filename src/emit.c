@@ -46,18 +46,6 @@ static newsmine_status put(newsmine_buffer *out, const char *s)
     return newsmine_buffer_append(out, s, strlen(s));
 }
 
-/* Decimal digits by hand: two per entity, snprintf's cost showed. */
-static newsmine_status put_size(newsmine_buffer *out, size_t v)
-{
-    char buf[24];
-    size_t i = sizeof buf;
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return newsmine_buffer_append(out, buf + i, sizeof buf - i);
-}
-
 /* "type":..,"start":..,"end":..,"text":..,"norm":..,"rule":.. */
 static newsmine_status put_entity_fields(newsmine_buffer *out, const newsmine_doc *doc,
                                          const newsmine_entity *e)
@@ -65,9 +53,9 @@ static newsmine_status put_entity_fields(newsmine_buffer *out, const newsmine_do
     newsmine_status st = put(out, "\"type\":\"");
     if (!st) st = put(out, newsmine_type_name(e->type));
     if (!st) st = put(out, "\",\"start\":");
-    if (!st) st = put_size(out, e->start);
+    if (!st) st = newsmine_buffer_append_uint(out, e->start);
     if (!st) st = put(out, ",\"end\":");
-    if (!st) st = put_size(out, e->end);
+    if (!st) st = newsmine_buffer_append_uint(out, e->end);
     if (!st) st = put(out, ",\"text\":");
     if (!st) st = put_escaped(out, doc->text + e->start_byte, e->end_byte - e->start_byte);
     if (!st) st = put(out, ",\"norm\":");
@@ -81,7 +69,7 @@ static newsmine_status put_repaired(newsmine_buffer *out, const newsmine_doc *do
 {
     if (!doc->repaired) return NEWSMINE_OK;
     newsmine_status st = put(out, ",\"repaired\":");
-    return st ? st : put_size(out, doc->repaired);
+    return st ? st : newsmine_buffer_append_uint(out, doc->repaired);
 }
 
 static newsmine_status emit_entities(const newsmine_doc *doc, const newsmine_entity *ents,

@@ -36,13 +36,7 @@ static inline bool outbuf_putc(newsmine_buffer *b, char c)
 /* Decimal digits of v. */
 static inline bool outbuf_put_u64(newsmine_buffer *b, uint64_t v)
 {
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return outbuf_append(b, tmp + i, sizeof tmp - i);
+    return newsmine_buffer_append_uint(b, v) == NEWSMINE_OK;
 }
 
 #endif

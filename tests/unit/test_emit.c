@@ -404,6 +404,18 @@ static void test_deterministic(void)
     }
 }
 
+static void test_buffer_append_uint(void)
+{
+    newsmine_buffer b = {0};
+    CHECK_INT(newsmine_buffer_append_uint(&b, 0), NEWSMINE_OK);
+    CHECK_INT(newsmine_buffer_append(&b, " ", 1), NEWSMINE_OK);
+    CHECK_INT(newsmine_buffer_append_uint(&b, 1234567890), NEWSMINE_OK);
+    CHECK_INT(newsmine_buffer_append(&b, " ", 1), NEWSMINE_OK);
+    CHECK_INT(newsmine_buffer_append_uint(&b, UINT64_MAX), NEWSMINE_OK);
+    CHECK_STR(b.data, "0 1234567890 18446744073709551615");
+    newsmine_buffer_free(&b);
+}
+
 int main(void)
 {
     static const testlib_case cases[] = {
@@ -420,6 +432,7 @@ int main(void)
         TEST(test_every_type_name),
         TEST(test_bad_arguments),
         TEST(test_deterministic),
+        TEST(test_buffer_append_uint),
     };
     return testlib_run(cases, sizeof cases / sizeof cases[0]);
 }
