@@ -883,10 +883,19 @@ static newsmine_status expand(loader *ld, const char *text, size_t n, size_t col
         size_t ref_len = (size_t)(close - ref);
         size_t at = out->len;
         if (ref[0] == '@') {
-            const newsmine_list *list = find_list(ld, ref + 1, ref_len - 1);
+            newsmine_list *list = (newsmine_list *)find_list(ld, ref + 1, ref_len - 1);
             if (!list)
                 return fail_at(ld, col0 + i, "unknown list \"%.*s\"", (int)ref_len - 1, ref + 1);
-            if (list_alternation(list, out)) return nomem(ld);
+            if (!list->alternation) { /* sorted and grouped once, however often used */
+                newsmine_buffer alt = {0};
+                bool ok = list_alternation(list, &alt) == NEWSMINE_OK &&
+                          (list->alternation = arena_str(ld, alt.data, alt.len));
+                list->alternation_len = alt.len;
+                newsmine_buffer_free(&alt);
+                if (!ok) return nomem(ld);
+            }
+            if (newsmine_buffer_append(out, list->alternation, list->alternation_len))
+                return nomem(ld);
         } else {
             const define *d = find_define(ld, ref, ref_len);
             if (!d)

@@ -48,6 +48,8 @@ typedef struct newsmine_list {
     const char **names;   /* row_count surface forms */
     const char **cells;   /* row_count: the other cells of the row, tab-separated */
     bool named;           /* declared by `list` or named by a rule: has an index */
+    const char *alternation; /* {@NAME} as a pattern expands it, made at its first use */
+    size_t alternation_len;
     newsmine_hash index;  /* lookup key (see newsmine_rules_lookup_key) -> row */
 } newsmine_list;
 
