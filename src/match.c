@@ -477,7 +477,6 @@ typedef struct gaz_window {
     bool upper;
 } gaz_window;
 
-
 /* The entries of a folded key's chain that match the window: written as
  * in the text (exact, the first pass), or folded where the gazetteer's case
  * policy allows it (the second pass); one candidate a gazetteer. */
@@ -576,11 +575,12 @@ static void match_gazetteers_at(newsmine_matcher *m, const char *text,
             fn += tl;
         }
         if (k == 1) { /* the first word: its entry says */
-            head = !we->gaz_single                ? UINT32_MAX
-                   : !memchr(m->key, ' ', fn)     ? we->gaz_head
-                                                  : gaz_names_head(r, m->key, fn, h);
+            head = !we->gaz_single            ? UINT32_MAX
+                   : !memchr(m->key, ' ', fn) ? we->gaz_head
+                                              : gaz_names_head(r, m->key, fn, h);
         } else if (tl) { /* several words: a name or the start of one, or stop */
-            uint32_t v = newsmine_hash_get_hashed(&r->gaz_names, m->key, fn, newsmine_hash_final(h));
+            uint32_t v =
+                newsmine_hash_get_hashed(&r->gaz_names, m->key, fn, newsmine_hash_final(h));
             if (v == UINT32_MAX) break;
             head = v == NEWSMINE_GAZ_START ? UINT32_MAX : v;
         } /* else the folded text did not change */
@@ -589,8 +589,7 @@ static void match_gazetteers_at(newsmine_matcher *m, const char *text,
     for (size_t c = nwhole; c-- > 0 && m->status == NEWSMINE_OK;) {
         size_t k = whole[c].k;
         gaz_window w = {i, k, tokens[i].start, tokens[i + k - 1].end, all_upper(tokens + i, k)};
-        if (lookup_window(m, &w, m->joined, whole[c].n, whole[c].head, text, tokens, count,
-                          types))
+        if (lookup_window(m, &w, m->joined, whole[c].n, whole[c].head, text, tokens, count, types))
             return;
     }
 }

@@ -1244,7 +1244,7 @@ static bool word_clause(analysis *a, const node *seq, size_t from, size_t to, ui
         const char *p;
         size_t n, gaps;
     } sub;
-    sub (*subs)[MAX_SUBWORDS] = newsmine_arena_alloc(a->arena, words.n * sizeof *subs);
+    sub(*subs)[MAX_SUBWORDS] = newsmine_arena_alloc(a->arena, words.n * sizeof *subs);
     size_t *nsubs = newsmine_arena_alloc(a->arena, words.n * sizeof *nsubs);
     if (!subs || !nsubs) return a->nomem = true, false;
     for (size_t k = 0; k < words.n; k++) {

@@ -489,7 +489,8 @@ static newsmine_status index_list(loader *ld, newsmine_list *list)
         size_t len = strlen(name);
         char *key = len * 2 + 4 <= sizeof stack ? stack : malloc(len * 2 + 4);
         if (!key) return nomem(ld);
-        size_t klen = list->fold_case ? newsmine_fold(name, len, key) : (memcpy(key, name, len), len);
+        size_t klen =
+            list->fold_case ? newsmine_fold(name, len, key) : (memcpy(key, name, len), len);
         uint32_t value = (uint32_t)row;
         newsmine_status st =
             newsmine_hash_put(&list->index, &ld->rules->arena, key, klen, &value, NULL);
@@ -1596,8 +1597,10 @@ static newsmine_status add_gaz_name(loader *ld, const char *folded, size_t n, ui
     uint32_t value = entry;
     int inserted;
     if (newsmine_hash_put(h, &r->arena, folded, n, &value, &inserted)) return nomem(ld);
-    if (!inserted && value == NEWSMINE_GAZ_START) newsmine_hash_set(h, folded, n, entry);
-    else if (!inserted) chain_entry(r, value, entry);
+    if (!inserted && value == NEWSMINE_GAZ_START)
+        newsmine_hash_set(h, folded, n, entry);
+    else if (!inserted)
+        chain_entry(r, value, entry);
     for (size_t p = 0; p < n; p++) {
         uint32_t start = NEWSMINE_GAZ_START;
         if (folded[p] == ' ' && newsmine_hash_put(h, &r->arena, folded, p, &start, NULL))
@@ -1681,8 +1684,10 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
             } else if (!st && flen) { /* no space: the word's entry holds the chain */
                 if (!(fwn == flen && memcmp(fw, folded, flen) == 0))
                     st = word_entry_for(ld, folded, flen, &ib->entries, &ib->count, &ib->cap, &we);
-                if (!st && we->gaz_head == UINT32_MAX) we->gaz_head = e;
-                else if (!st) chain_entry(r, we->gaz_head, e);
+                if (!st && we->gaz_head == UINT32_MAX)
+                    we->gaz_head = e;
+                else if (!st)
+                    chain_entry(r, we->gaz_head, e);
             }
         }
     }

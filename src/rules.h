@@ -76,7 +76,7 @@ typedef struct newsmine_gazetteer {
     int priority;
     newsmine_case_policy case_policy;
     const newsmine_list *list;
-    int ambiguous_column; /* the list's column "ambiguous", or -1 */
+    int ambiguous_column;         /* the list's column "ambiguous", or -1 */
     const newsmine_list *context; /* words after which ambiguous names count, or NULL */
     bool ambiguous_lenient; /* ambiguous names also count when no name surrounds them */
     bool isolated;          /* one-word names count only when no other name touches them */
@@ -86,7 +86,7 @@ typedef struct newsmine_gazetteer {
 #define NEWSMINE_GAZ_START (UINT32_MAX - 1)
 
 typedef struct newsmine_gaz_entry {
-    const char *key;   /* the name's tokens as written, joined by single spaces */
+    const char *key; /* the name's tokens as written, joined by single spaces */
     uint32_t key_len;
     uint32_t gazetteer;
     uint32_t row;

@@ -43,35 +43,35 @@ struct input {
 /* libarchive is opened for the first compressed or archived input, not
  * linked (lazylib.h); its functions are called through this table, typed
  * as archive.h declares them. */
-#define LA_FUNCTIONS(X) \
-    X(struct archive *, archive_read_new, (void)) \
-    X(int, archive_read_support_filter_gzip, (struct archive *)) \
-    X(int, archive_read_support_filter_bzip2, (struct archive *)) \
-    X(int, archive_read_support_filter_xz, (struct archive *)) \
-    X(int, archive_read_support_filter_lzma, (struct archive *)) \
-    X(int, archive_read_support_filter_zstd, (struct archive *)) \
-    X(int, archive_read_support_format_tar, (struct archive *)) \
-    X(int, archive_read_support_format_gnutar, (struct archive *)) \
-    X(int, archive_read_support_format_zip, (struct archive *)) \
-    X(int, archive_read_support_format_empty, (struct archive *)) \
-    X(int, archive_read_support_format_raw, (struct archive *)) \
-    X(int, archive_read_set_callback_data, (struct archive *, void *)) \
-    X(int, archive_read_set_read_callback, (struct archive *, archive_read_callback *)) \
-    X(int, archive_read_set_skip_callback, (struct archive *, archive_skip_callback *)) \
-    X(int, archive_read_set_seek_callback, (struct archive *, archive_seek_callback *)) \
-    X(int, archive_read_open1, (struct archive *)) \
-    X(const char *, archive_error_string, (struct archive *)) \
-    X(void, archive_set_error, (struct archive *, int, const char *, ...)) \
-    X(int, archive_filter_count, (struct archive *)) \
-    X(int, archive_filter_code, (struct archive *, int)) \
-    X(const char *, archive_filter_name, (struct archive *, int)) \
-    X(int, archive_read_next_header, (struct archive *, struct archive_entry **)) \
-    X(int, archive_format, (struct archive *)) \
-    X(mode_t, archive_entry_filetype, (struct archive_entry *)) \
-    X(const char *, archive_entry_pathname, (struct archive_entry *)) \
-    X(la_int64_t, archive_entry_size, (struct archive_entry *)) \
-    X(int, archive_entry_size_is_set, (struct archive_entry *)) \
-    X(int, archive_read_data_block, (struct archive *, const void **, size_t *, la_int64_t *)) \
+#define LA_FUNCTIONS(X)                                                                            \
+    X(struct archive *, archive_read_new, (void))                                                  \
+    X(int, archive_read_support_filter_gzip, (struct archive *))                                   \
+    X(int, archive_read_support_filter_bzip2, (struct archive *))                                  \
+    X(int, archive_read_support_filter_xz, (struct archive *))                                     \
+    X(int, archive_read_support_filter_lzma, (struct archive *))                                   \
+    X(int, archive_read_support_filter_zstd, (struct archive *))                                   \
+    X(int, archive_read_support_format_tar, (struct archive *))                                    \
+    X(int, archive_read_support_format_gnutar, (struct archive *))                                 \
+    X(int, archive_read_support_format_zip, (struct archive *))                                    \
+    X(int, archive_read_support_format_empty, (struct archive *))                                  \
+    X(int, archive_read_support_format_raw, (struct archive *))                                    \
+    X(int, archive_read_set_callback_data, (struct archive *, void *))                             \
+    X(int, archive_read_set_read_callback, (struct archive *, archive_read_callback *))            \
+    X(int, archive_read_set_skip_callback, (struct archive *, archive_skip_callback *))            \
+    X(int, archive_read_set_seek_callback, (struct archive *, archive_seek_callback *))            \
+    X(int, archive_read_open1, (struct archive *))                                                 \
+    X(const char *, archive_error_string, (struct archive *))                                      \
+    X(void, archive_set_error, (struct archive *, int, const char *, ...))                         \
+    X(int, archive_filter_count, (struct archive *))                                               \
+    X(int, archive_filter_code, (struct archive *, int))                                           \
+    X(const char *, archive_filter_name, (struct archive *, int))                                  \
+    X(int, archive_read_next_header, (struct archive *, struct archive_entry **))                  \
+    X(int, archive_format, (struct archive *))                                                     \
+    X(mode_t, archive_entry_filetype, (struct archive_entry *))                                    \
+    X(const char *, archive_entry_pathname, (struct archive_entry *))                              \
+    X(la_int64_t, archive_entry_size, (struct archive_entry *))                                    \
+    X(int, archive_entry_size_is_set, (struct archive_entry *))                                    \
+    X(int, archive_read_data_block, (struct archive *, const void **, size_t *, la_int64_t *))     \
     X(int, archive_read_free, (struct archive *))
 
 typedef struct la_api {
@@ -97,8 +97,13 @@ static inline void la_check_types(void)
 #undef LA_CHECK
 }
 
-static lazylib libarchive = {NEWSMINE_LIBARCHIVE_SONAME, "compressed or archived input",
-                             la_symbols, sizeof la_symbols / sizeof *la_symbols, &la, 0, ""};
+static lazylib libarchive = {NEWSMINE_LIBARCHIVE_SONAME,
+                             "compressed or archived input",
+                             la_symbols,
+                             sizeof la_symbols / sizeof *la_symbols,
+                             &la,
+                             0,
+                             ""};
 
 static void set_error(input *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -369,7 +374,8 @@ static const char *compression_name(input *in)
     case ARCHIVE_FILTER_XZ: return "xz";
     case ARCHIVE_FILTER_ZSTD: return "zstd";
     case ARCHIVE_FILTER_LZMA: return "lzma";
-    default: return la.archive_filter_name(in->a, 0);
+    default:
+        return la.archive_filter_name(in->a, 0);
     }
 }
 
@@ -430,7 +436,8 @@ input_status input_next(input *in, input_member *m)
                       la.archive_error_string(in->a));
             return INPUT_ERR_READ;
         }
-        if (la.archive_format(in->a) == ARCHIVE_FORMAT_RAW || la.archive_format(in->a) == ARCHIVE_FORMAT_EMPTY)
+        if (la.archive_format(in->a) == ARCHIVE_FORMAT_RAW ||
+            la.archive_format(in->a) == ARCHIVE_FORMAT_EMPTY)
             return fill_member(in, m, NULL, -1);
         in->kind = INPUT_ARCHIVE;
         if (la.archive_entry_filetype(e) != AE_IFREG) continue; /* directories, links */

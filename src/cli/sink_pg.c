@@ -23,27 +23,27 @@
 /* libpq is opened on the first PostgreSQL load, not linked (lazylib.h);
  * its functions are called through this table, typed as libpq-fe.h
  * declares them. */
-#define PQ_FUNCTIONS(X) \
-    X(void, PQclear, (PGresult *)) \
-    X(ExecStatusType, PQresultStatus, (const PGresult *)) \
-    X(PGresult *, PQexec, (PGconn *, const char *)) \
-    X(char *, PQresultErrorField, (const PGresult *, int)) \
-    X(ConnStatusType, PQstatus, (const PGconn *)) \
-    X(int, PQntuples, (const PGresult *)) \
-    X(char *, PQgetvalue, (const PGresult *, int, int)) \
-    X(char *, PQerrorMessage, (const PGconn *)) \
-    X(PQnoticeProcessor, PQsetNoticeProcessor, (PGconn *, PQnoticeProcessor, void *)) \
-    X(int, PQsetClientEncoding, (PGconn *, const char *)) \
-    X(int, PQputCopyEnd, (PGconn *, const char *)) \
-    X(int, PQputCopyData, (PGconn *, const char *, int)) \
-    X(char *, PQhost, (const PGconn *)) \
-    X(PGresult *, PQgetResult, (PGconn *)) \
-    X(void, PQfreemem, (void *)) \
-    X(void, PQfinish, (PGconn *)) \
-    X(char *, PQdb, (const PGconn *)) \
-    X(PQconninfoOption *, PQconninfoParse, (const char *, char **)) \
-    X(void, PQconninfoFree, (PQconninfoOption *)) \
-    X(PGconn *, PQconnectdb, (const char *)) \
+#define PQ_FUNCTIONS(X)                                                                            \
+    X(void, PQclear, (PGresult *))                                                                 \
+    X(ExecStatusType, PQresultStatus, (const PGresult *))                                          \
+    X(PGresult *, PQexec, (PGconn *, const char *))                                                \
+    X(char *, PQresultErrorField, (const PGresult *, int))                                         \
+    X(ConnStatusType, PQstatus, (const PGconn *))                                                  \
+    X(int, PQntuples, (const PGresult *))                                                          \
+    X(char *, PQgetvalue, (const PGresult *, int, int))                                            \
+    X(char *, PQerrorMessage, (const PGconn *))                                                    \
+    X(PQnoticeProcessor, PQsetNoticeProcessor, (PGconn *, PQnoticeProcessor, void *))              \
+    X(int, PQsetClientEncoding, (PGconn *, const char *))                                          \
+    X(int, PQputCopyEnd, (PGconn *, const char *))                                                 \
+    X(int, PQputCopyData, (PGconn *, const char *, int))                                           \
+    X(char *, PQhost, (const PGconn *))                                                            \
+    X(PGresult *, PQgetResult, (PGconn *))                                                         \
+    X(void, PQfreemem, (void *))                                                                   \
+    X(void, PQfinish, (PGconn *))                                                                  \
+    X(char *, PQdb, (const PGconn *))                                                              \
+    X(PQconninfoOption *, PQconninfoParse, (const char *, char **))                                \
+    X(void, PQconninfoFree, (PQconninfoOption *))                                                  \
+    X(PGconn *, PQconnectdb, (const char *))                                                       \
     X(char *, PQcmdTuples, (PGresult *))
 
 typedef struct pq_api {
@@ -69,8 +69,13 @@ static inline void pq_check_types(void)
 #undef PQ_CHECK
 }
 
-static lazylib libpq = {NEWSMINE_LIBPQ_SONAME, "PostgreSQL output", pq_symbols,
-                        sizeof pq_symbols / sizeof *pq_symbols, &pq, 0, ""};
+static lazylib libpq = {NEWSMINE_LIBPQ_SONAME,
+                        "PostgreSQL output",
+                        pq_symbols,
+                        sizeof pq_symbols / sizeof *pq_symbols,
+                        &pq,
+                        0,
+                        ""};
 
 enum { COPY_CHUNK = 1 << 20, MAX_ATTEMPTS = 5 };
 
@@ -254,8 +259,10 @@ static sink_status copy_in(pg_sink *p, const char *sql, const newsmine_buffer *r
     if (ok == 1) ok = pq.PQputCopyEnd(p->conn, NULL);
     sink_status st = SINK_OK;
     while ((r = pq.PQgetResult(p->conn))) {
-        if (!st && pq.PQresultStatus(r) != PGRES_COMMAND_OK) st = fail_pg(p, r, doing);
-        else pq.PQclear(r);
+        if (!st && pq.PQresultStatus(r) != PGRES_COMMAND_OK)
+            st = fail_pg(p, r, doing);
+        else
+            pq.PQclear(r);
     }
     if (!st && ok != 1) st = fail_pg(p, NULL, doing);
     return st;

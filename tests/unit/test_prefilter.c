@@ -29,8 +29,9 @@ static void render(const char *pattern, char *out, size_t size)
     newsmine_pf_clause *clauses;
     size_t n;
     out[0] = '\0';
-    CHECK_INT(newsmine_prefilter_analyze(pattern, strlen(pattern), &arena, NULL, &clauses, &n, NULL),
-              NEWSMINE_OK);
+    CHECK_INT(
+        newsmine_prefilter_analyze(pattern, strlen(pattern), &arena, NULL, &clauses, &n, NULL),
+        NEWSMINE_OK);
     size_t o = 0;
     for (size_t c = 0; c < n; c++) {
         char items[64][64];
