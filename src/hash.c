@@ -1,4 +1,6 @@
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE /* madvise's MADV_HUGEPAGE */
+#endif
 #include "hash.h"
 
 #include <stdlib.h>

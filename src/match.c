@@ -7,7 +7,7 @@
 #include <time.h>
 
 /* A window whose folded text is a whole name: its length in tokens, the
- * lengths of its joined and folded texts, the folded text's hash. */
+ * length of its joined text, and the name's entries. */
 typedef struct gaz_whole {
     size_t k, n;
     uint32_t head; /* the entries of the window's folded text */
@@ -535,7 +535,7 @@ static uint32_t gaz_names_head(const newsmine_rules *r, const char *key, size_t 
 
 /* Longest names first: the first window length with a hit wins. A window is
  * looked up only when its folded text is a whole folded name; the windows
- * grow while their folded text begins one (gaz_prefix). The folded text of
+ * grow while their folded text begins one (gaz_names). The folded text of
  * a window is its tokens' folded texts, the empty ones left out, joined by
  * spaces: newsmine_fold of the joined tokens. */
 static void match_gazetteers_at(newsmine_matcher *m, const char *text,

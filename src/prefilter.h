@@ -73,7 +73,7 @@ typedef struct newsmine_pf_bytes {
  * 0 and first->len == 0. Returns NOMEM only. The analysis works in WORK,
  * which it resets when done (its largest chunk kept: the next analysis on
  * the thread reuses pages already touched), or in memory of its own when
- * WORK is NULL. */
+ * WORK is NULL. WORK is not ARENA (it is reset). */
 newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, newsmine_arena *arena,
                                            newsmine_arena *work, newsmine_pf_clause **clauses,
                                            size_t *count, newsmine_pf_bytes *first);

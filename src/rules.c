@@ -296,7 +296,8 @@ static char *read_file(newsmine_arena *arena, const char *path, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     struct stat sb;
-    if (arena && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode)) {
+    if (arena && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+        (uintmax_t)sb.st_size < SIZE_MAX) {
         /* a regular file goes straight into the arena */
         char *data = newsmine_arena_alloc(arena, (size_t)sb.st_size + 1);
         size_t n = data ? fread(data, 1, (size_t)sb.st_size, f) : 0;
@@ -1622,7 +1623,8 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
         total += r->gazetteers[g].list->row_count;
     r->gaz_entries = newsmine_arena_alloc(&r->arena, (total + 1) * sizeof *r->gaz_entries);
     if (!r->gaz_entries) return nomem(ld);
-    /* sized once: growing rehashes every key and frees the old table */
+    /* sized for a key a name (the starts of names seldom add more): growing
+     * rehashes every key and frees the old table */
     if (newsmine_hash_reserve(&r->gaz_names, total) || newsmine_hash_reserve(&r->words, total))
         return nomem(ld);
     newsmine_arena scratch;
@@ -1946,8 +1948,6 @@ static newsmine_status settle(loader *ld)
     for (size_t i = 0; i < r->rule_count; i++)
         for (size_t k = 0; k < r->rules[i].lookup_count; k++)
             r->rules[i].lookups[k].list = &r->lists[(uintptr_t)r->rules[i].lookups[k].list];
-    for (size_t i = 0; i < r->list_count; i++)
-        if (r->lists[i].named && index_list(ld, &r->lists[i])) return nomem(ld);
     for (size_t g = 0; g < r->gazetteer_count; g++) {
         newsmine_gazetteer *gz = &r->gazetteers[g];
         gz->list = &r->lists[(uintptr_t)gz->list];
@@ -1958,6 +1958,9 @@ static newsmine_status settle(loader *ld)
     }
     ld->rules_v.len = 0; /* the compiled codes now belong to r */
     ld->lists.len = 0;   /* and so do the lists' hash tables */
+    /* after the hand-over: on failure r alone frees what was made */
+    for (size_t i = 0; i < r->list_count; i++)
+        if (r->lists[i].named && index_list(ld, &r->lists[i])) return nomem(ld);
     return NEWSMINE_OK;
 }
 

@@ -50,11 +50,12 @@ typedef struct newsmine_list {
     bool named;           /* declared by `list` or named by a rule: has an index */
     const char *alternation; /* {@NAME} as a pattern expands it, made at its first use */
     size_t alternation_len;
-    newsmine_hash index;  /* lookup key (see newsmine_rules_lookup_key) -> row */
+    newsmine_hash index;  /* name (folded unless case=exact) -> first row; empty unless named */
 } newsmine_list;
 
-/* Cell COLUMN (1 .. column_count - 1) of ROW: its length, 0 when empty;
- * *s points into the list's text (not NUL-terminated). */
+/* Cell COLUMN (1 .. column_count - 1; not 0, the name) of ROW: its length,
+ * 0 when empty or missing; *s points into the list's text (not
+ * NUL-terminated). */
 size_t newsmine_list_cell(const newsmine_list *list, uint32_t row, size_t column, const char **s);
 
 /* The cell as JSON text, allocated in ARENA: a number for a numeric key
@@ -82,9 +83,10 @@ typedef struct newsmine_gazetteer {
     bool isolated;          /* one-word names count only when no other name touches them */
 } newsmine_gazetteer;
 
-/* One way into a gazetteer: the tokens of a name, joined by single spaces. */
+/* rules->gaz_names' value for a start of names that is no name itself */
 #define NEWSMINE_GAZ_START (UINT32_MAX - 1)
 
+/* One way into a gazetteer: the tokens of a name, joined by single spaces. */
 typedef struct newsmine_gaz_entry {
     const char *key; /* the name's tokens as written, joined by single spaces */
     uint32_t key_len;
@@ -141,7 +143,7 @@ typedef struct newsmine_word_entry {
     uint32_t rule_count;
     uint32_t gaz_max_tokens;
     uint32_t pf_unit; /* the prefilter unit of this word (a run of ASCII letters), or UINT32_MAX */
-    uint32_t gaz_single; /* 1 when a gazetteer name's first word folds to this word alone */
+    uint32_t gaz_single; /* 1 when a whole gazetteer name folds to its first word, this one */
     uint32_t gaz_head;   /* the gazetteer names that fold to this word (a chain of
                           * gaz_entries), or UINT32_MAX */
 } newsmine_word_entry;
@@ -199,7 +201,8 @@ struct newsmine_rules {
  * runs of spaces as one. Returns the length written to out (room: 2n + 4). */
 size_t newsmine_fold(const char *s, size_t n, char *out);
 
-/* The row of list whose name folds to the same key as s, or UINT32_MAX. */
+/* The row of list whose name folds to the same key as s, or UINT32_MAX
+ * (always for a list without an index: see named). */
 uint32_t newsmine_list_find(const newsmine_list *list, const char *s, size_t n);
 
 #endif

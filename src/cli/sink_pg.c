@@ -62,7 +62,7 @@ static const lazylib_symbol pq_symbols[] = {
 
 /* Fails to compile when a member's type is not the function's (nothing is
  * evaluated: sizeof). */
-static inline void pq_check_types(void)
+static void pq_check_types(void)
 {
 #define PQ_CHECK(ret, name, args) (void)sizeof(pq.name = name);
     PQ_FUNCTIONS(PQ_CHECK)
@@ -451,6 +451,7 @@ static sink_status fail_connect(const char *libpq_message, char *err, size_t err
 sink_status sink_pg_open(const char *conninfo, const sink_backend **backend, void **impl,
                          char *err, size_t errlen)
 {
+    pq_check_types(); /* does nothing when run: keeps the check referenced */
     if (!lazylib_load(&libpq, err, errlen)) return SINK_ERR_CONNECT;
     /* the URL is checked first: libpq would take a malformed one as "cannot connect" */
     char *errmsg = NULL;
