@@ -244,7 +244,8 @@ static void test_elided_noun_carried(void)
 /* ------------------------------------------------------ determinism */
 
 static const char *const corpus[] = {
-    "The \xEF\xAC\x81rst \xEF\xBC\x91\xEF\xBC\x92 soldiers reached Da\xC2\xAD" "mascus.",
+    ("The \xEF\xAC\x81rst \xEF\xBC\x91\xEF\xBC\x92 soldiers reached Da\xC2\xAD"
+     "mascus."),
     "Line one\r\n12 soldiers in Goma\r\nand dozens of Kazakhstani peacekeepers\r\n",
     "Привет! 12 soldiers in Астана",
     "In 2014 troops arrived in New York and York.",

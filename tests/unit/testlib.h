@@ -7,7 +7,8 @@
 #include <string.h>
 
 extern int testlib_failures;
-void testlib_fail(const char *file, int line, const char *fmt, ...);
+void testlib_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #define CHECK(cond)                                                                               \
     do {                                                                                          \
