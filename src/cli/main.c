@@ -53,6 +53,7 @@ typedef struct run_state {
     /* --threads: the pipeline, and what the reader thread alone changes */
     pipeline *pl;
     bool reader_fatal;
+    bool reader_out_of_memory; /* read by the main thread after joining the reader */
     /* --out, --progress */
     sink *sink;
     progress *progress;
@@ -346,13 +347,24 @@ static void pl_item_done(pipeline *pl)
     if (j && (j->count >= JOB_MAX_ITEMS || j->store.len >= JOB_MAX_BYTES)) pl_submit(pl);
 }
 
+/* The reader thread has no memory left for a job's item or bytes: says so
+ * (no item can carry the message) and stops the reading; the run ends with
+ * the status of an internal error. */
+static int pl_out_of_memory(run_state *st, const char *source)
+{
+    if (!st->reader_out_of_memory)
+        fprintf(stderr, "newsmine: %s: out of memory while reading\n", source);
+    st->reader_out_of_memory = st->reader_fatal = true;
+    return 1;
+}
+
 static int pl_on_document(void *user, const newsmine_doc *doc)
 {
     run_state *st = user;
     pipeline *pl = st->pl;
     if (pl_stopped(pl)) return 1;
     item *it = pl_new_item(pl, ITEM_DOC);
-    if (!it) return 1;
+    if (!it) return pl_stopped(pl) ? 1 : pl_out_of_memory(st, doc->id);
     job *j = pl->filling;
     it->id = pl_store(j, doc->id, doc->id_len);
     it->text = pl_store(j, doc->text, doc->text_len);
@@ -365,8 +377,7 @@ static int pl_on_document(void *user, const newsmine_doc *doc)
     if (it->id == SIZE_MAX || it->text == SIZE_MAX || it->meta == SIZE_MAX ||
         (doc->date && it->date == SIZE_MAX)) {
         j->count--;
-        st->reader_fatal = true;
-        return 1;
+        return pl_out_of_memory(st, doc->id);
     }
     pl_item_done(pl);
     return 0;
@@ -378,7 +389,7 @@ static int pl_on_rejection(void *user, const newsmine_rejection *rej)
     pipeline *pl = st->pl;
     if (pl_stopped(pl)) return 1;
     item *it = pl_new_item(pl, ITEM_REJECT);
-    if (!it) return 1;
+    if (!it) return pl_stopped(pl) ? 1 : pl_out_of_memory(st, rej->source);
     job *j = pl->filling;
     it->source = pl_store_str(j, rej->source);
     it->reason = pl_store_str(j, rej->reason);
@@ -389,8 +400,7 @@ static int pl_on_rejection(void *user, const newsmine_rejection *rej)
     }
     if (it->source == SIZE_MAX || it->reason == SIZE_MAX || (rej->raw && it->raw == SIZE_MAX)) {
         j->count--;
-        st->reader_fatal = true;
-        return 1;
+        return pl_out_of_memory(st, rej->source);
     }
     pl_item_done(pl);
     return 0;
@@ -416,10 +426,20 @@ static void input_problem(run_state *st, unsigned flags, const char *fmt, ...)
         return;
     }
     item *it = pl_new_item(st->pl, ITEM_MESSAGE);
-    if (!it) return;
+    if (!it) {
+        if (!pl_stopped(st->pl)) { /* the message itself, as the item cannot carry it */
+            fprintf(stderr, "%s\n", msg);
+            pl_out_of_memory(st, "input");
+        }
+        return;
+    }
     it->reason = pl_store_str(st->pl->filling, msg);
     it->flags = flags;
-    if (it->reason == SIZE_MAX) st->pl->filling->count--;
+    if (it->reason == SIZE_MAX) {
+        st->pl->filling->count--;
+        fprintf(stderr, "%s\n", msg);
+        pl_out_of_memory(st, "input");
+    }
 }
 
 /* ---------------------------------------------------------------- workers */
@@ -627,14 +647,14 @@ static void *reader_main(void *arg)
 
 static void pipeline_free(pipeline *pl)
 {
-    for (size_t i = 0; i < pl->njobs; i++) {
+    for (size_t i = 0; pl->jobs && i < pl->njobs; i++) {
         newsmine_buffer_free(&pl->jobs[i].store);
         newsmine_buffer_free(&pl->jobs[i].out);
         newsmine_buffer_free(&pl->jobs[i].err);
         free(pl->jobs[i].items);
     }
     free(pl->jobs);
-    for (int w = 0; w < pl->nworkers; w++)
+    for (int w = 0; pl->workers && w < pl->nworkers; w++)
         newsmine_extractor_free(pl->workers[w].ex);
     free(pl->workers);
     pthread_mutex_destroy(&pl->mu);
@@ -665,6 +685,7 @@ static bool run_threads(run_state *st, const newsmine_rules *rules, int nthreads
     pl->jobs = calloc(pl->njobs, sizeof *pl->jobs);
     pl->workers = calloc((size_t)nthreads, sizeof *pl->workers);
     bool ok = pl->jobs && pl->workers;
+    if (!ok) fprintf(stderr, "newsmine: out of memory\n");
     newsmine_error err;
     for (int w = 0; ok && w < nthreads; w++) {
         pl->workers[w].pl = pl;
@@ -681,7 +702,7 @@ static bool run_threads(run_state *st, const newsmine_rules *rules, int nthreads
                   pthread_create(&pl->workers[w].thread, NULL, worker_main, &pl->workers[w]) == 0);
     if (ok) ok = (pl->reader_started = pthread_create(&pl->reader, NULL, reader_main, pl) == 0);
     if (!ok) {
-        fprintf(stderr, "newsmine: cannot start %d threads\n", nthreads);
+        if (pl->jobs && pl->workers) fprintf(stderr, "newsmine: cannot start %d threads\n", nthreads);
         st->fatal = true;
         pl_stop(pl);
     }
@@ -710,13 +731,14 @@ static bool run_threads(run_state *st, const newsmine_rules *rules, int nthreads
         }
     }
     if (pl->reader_started) pthread_join(pl->reader, NULL);
-    for (int w = 0; w < nthreads; w++)
+    if (st->reader_out_of_memory) st->fatal = true;
+    for (int w = 0; pl->workers && w < nthreads; w++)
         if (pl->workers[w].started) pthread_join(pl->workers[w].thread, NULL);
     if (!ok && !st->fatal) st->fatal = true;
-    for (int w = 0; w < nthreads; w++)
+    for (int w = 0; pl->workers && w < nthreads; w++)
         st->emit_ns += pl->workers[w].emit_ns;
     /* the extractors go to the caller for the profile; the rest is freed */
-    newsmine_extractor **ex = calloc((size_t)nthreads, sizeof *ex);
+    newsmine_extractor **ex = pl->workers ? calloc((size_t)nthreads, sizeof *ex) : NULL;
     for (int w = 0; ex && w < nthreads; w++) {
         ex[w] = pl->workers[w].ex;
         pl->workers[w].ex = NULL;

@@ -211,7 +211,10 @@ int cli_parse_options(int argc, char **argv, cli_options *o, bool *done)
     o->threads = default_threads();
     *done = false;
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
-    if (!o->files) return EXIT_INTERNAL;
+    if (!o->files) {
+        fprintf(stderr, "newsmine: out of memory\n");
+        return EXIT_INTERNAL;
+    }
     bool only_files = false;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
