@@ -1494,7 +1494,7 @@ static newsmine_status collect_files(const char *root, const char *rel, vec *out
     char path[4096];
     snprintf(path, sizeof path, "%s%s%s", root, rel[0] ? "/" : "", rel);
     DIR *d = opendir(path);
-    if (!d) return NEWSMINE_ERR_IO;
+    if (!d) return errno == ENOMEM ? NEWSMINE_ERR_NOMEM : NEWSMINE_ERR_IO;
     newsmine_status st = NEWSMINE_OK;
     for (struct dirent *e; !st && (e = readdir(d));) {
         if (e->d_name[0] == '.') continue;
