@@ -254,11 +254,12 @@ static char *metadata_json(newsmine_reader *r, cJSON *obj)
             strcmp(f->string, r->id_field) == 0 || is_reserved_key(f->string))
             continue;
         cJSON *copy = cJSON_Duplicate(f, 1);
-        if (!copy) {
+        /* adding copies the key: it can fail too, and would drop the field */
+        if (!copy || !cJSON_AddItemToObject(meta, f->string, copy)) {
+            cJSON_Delete(copy);
             cJSON_Delete(meta);
             return NULL;
         }
-        cJSON_AddItemToObject(meta, f->string, copy);
     }
     char *s = cJSON_PrintUnformatted(meta);
     cJSON_Delete(meta);
@@ -324,6 +325,9 @@ static newsmine_status process_json_line(newsmine_reader *r, const char *s, size
     if (fixed < 0) return NEWSMINE_ERR_NOMEM;
     const char *end = NULL;
     cJSON *obj = cJSON_ParseWithLengthOpts(r->text.data, r->text.len, &end, 0);
+    /* cJSON answers NULL both for bad JSON and for a failed allocation: bad
+     * JSON fails again, a passing shortage of memory does not */
+    if (!obj) obj = cJSON_ParseWithLengthOpts(r->text.data, r->text.len, &end, 0);
     if (obj) { /* only white space may follow the value */
         const char *stop = r->text.data + r->text.len;
         while (end && end < stop && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))

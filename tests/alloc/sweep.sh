@@ -1,20 +1,19 @@
 #!/bin/sh
 # The allocation-failure sweep: newsmine is run once for every allocation it
 # makes, with that one allocation failing (failalloc.so, LD_PRELOAD), on a
-# small rule set: checking the rules, and extracting from a plain-text
-# document with one thread and with two. Whatever fails, newsmine must not
-# crash, must not lose output silently (the output is the full one, or
-# stderr says that memory ran out), and must not end with status 0 after
-# saying so.
+# small rule set: checking the rules, extracting from a plain-text document
+# with one thread and with two, and from JSON Lines (metadata, a malformed
+# line) as document records. Whatever fails, newsmine must not crash, must
+# not lose output silently (stdout and stderr are the full ones, or stderr
+# says that memory ran out), and must not end with status 0 after saying so.
 #   sweep.sh NEWSMINE FAILALLOC.so RULES_DIR
 # Not under valgrind (which replaces the allocator itself): skipped, status 77.
-# Left out: JSON Lines input, where cJSON reports a failed allocation as a
-# parse error, so the document is rejected as malformed rather than for
-# memory (still reported and counted, never silent).
 newsmine=$1 shim=$2 rules=$3
 case "${NEWSMINE_VALGRIND:-0}" in 0 | "") ;; *) echo "sweep: skipped under valgrind"; exit 77 ;; esac
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
 printf 'In Goma, 12 soldiers arrived on 3 March 2014.\nColonel Smith left Goma.\n' > "$tmp/in.txt"
+printf '%s\n' '{"id":"a","text":"In Goma, 12 soldiers arrived.","source":"x","n":[1,2]}' \
+    'not json' '{"id":"b","text":"Colonel Smith left Goma on 3 March 2014."}' > "$tmp/in.jsonl"
 failed=0 passed=0 runs=0
 
 sweep() { # sweep NAME ARGS...: every allocation of newsmine ARGS, failing in turn
@@ -41,6 +40,7 @@ sweep() { # sweep NAME ARGS...: every allocation of newsmine ARGS, failing in tu
         why=""
         if [ "$rc" -ge 128 ]; then why="killed by signal $((rc - 128))"
         elif ! $said && ! cmp -s "$tmp/out" "$tmp/ref.out"; then why="output changed, nothing said"
+        elif ! $said && ! cmp -s "$tmp/err" "$tmp/ref.err"; then why="messages changed, nothing said"
         elif ! $said && [ "$rc" -ne "$ref" ]; then why="status $rc, nothing said"
         elif $said && [ "$rc" -eq 0 ]; then why="out of memory said, status 0"
         fi
@@ -57,6 +57,7 @@ sweep() { # sweep NAME ARGS...: every allocation of newsmine ARGS, failing in tu
 sweep check-rules --check-rules "$rules"
 sweep "one thread" --rules "$rules" --threads 1 "$tmp/in.txt"
 sweep "two threads" --rules "$rules" --threads 2 "$tmp/in.txt"
+sweep "JSON Lines" --rules "$rules" --threads 2 --emit documents "$tmp/in.jsonl"
 echo "($runs runs)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
