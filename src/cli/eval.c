@@ -416,6 +416,8 @@ static cJSON *parse_line(ev_source *src, char *line, size_t len)
     const char *end = NULL;
     line[len] = '\0';
     cJSON *root = cJSON_ParseWithLengthOpts(line, len + 1, &end, 1);
+    /* cJSON answers NULL for a failed allocation too: bad JSON fails again */
+    if (!root) root = cJSON_ParseWithLengthOpts(line, len + 1, &end, 1);
     if (!root) {
         size_t col = end && end >= line && end <= line + len ? (size_t)(end - line) + 1 : 1;
         source_skip(src, "invalid JSON near column %zu", col);
@@ -740,7 +742,10 @@ static void add_extracted(ev_run *run, ev_doc *doc, const newsmine_entity *ents,
         int type = name ? resolve_type(run, name, false) : -1;
         if (type < 0 || ents[i].start >= ents[i].end) continue;
         ev_entity e = {type, ents[i].start, ents[i].end, 0, NULL};
-        if (ents[i].norm) e.norm = cJSON_ParseWithLength(ents[i].norm, ents[i].norm_len);
+        if (ents[i].norm) {
+            e.norm = cJSON_ParseWithLength(ents[i].norm, ents[i].norm_len);
+            if (!e.norm) out_of_memory(); /* the library's norms are valid JSON */
+        }
         if (e.norm && !cJSON_IsObject(e.norm)) {
             cJSON_Delete(e.norm);
             e.norm = NULL;
@@ -1249,6 +1254,7 @@ static void put_text(const char *s, size_t n, ev_style style)
 static void put_norm(const cJSON *norm)
 {
     char *s = norm ? cJSON_PrintUnformatted(norm) : NULL;
+    if (norm && !s) out_of_memory();
     if (s)
         put_text(s, strlen(s), EV_RAW);
     else
@@ -1586,7 +1592,7 @@ static void print_usage(FILE *out)
           "the same for the \"value\" key among exact matches whose gold norm has one.\n"
           "\n"
           "Exit status: 0 ok, 1 a threshold failed, 2 usage error, 3 rules could not be\n"
-          "loaded, 4 I/O error.\n",
+          "loaded, 4 I/O error, out of memory, or extraction failed on a document.\n",
           out);
 }
 
@@ -1829,7 +1835,9 @@ static int run_eval(ev_run *run)
         fprintf(stderr, "newsmine eval: write error: %s\n", strerror(errno));
         return EV_EXIT_IO;
     }
-    return check_thresholds(run);
+    status = check_thresholds(run);
+    /* scores without a document's predictions are not the rules' scores */
+    return run->extract_failures ? EV_EXIT_IO : status;
 }
 
 int newsmine_cli_eval(int argc, char **argv, const char *default_rules_dir)

@@ -2,10 +2,11 @@
 # The allocation-failure sweep: newsmine is run once for every allocation it
 # makes, with that one allocation failing (failalloc.so, LD_PRELOAD), on a
 # small rule set: checking the rules, extracting from a plain-text document
-# with one thread and with two, and from JSON Lines (metadata, a malformed
-# line) as document records. Whatever fails, newsmine must not crash, must
-# not lose output silently (stdout and stderr are the full ones, or stderr
-# says that memory ran out), and must not end with status 0 after saying so.
+# with one thread and with two, from JSON Lines (metadata, a malformed line)
+# as document records, and newsmine eval on a gold line. Whatever fails,
+# newsmine must not crash, must not lose output silently (stdout and stderr
+# are the full ones, or stderr says that memory ran out), and must not end
+# with status 0 after saying so.
 #   sweep.sh NEWSMINE FAILALLOC.so RULES_DIR
 # Not under valgrind (which replaces the allocator itself): skipped, status 77.
 newsmine=$1 shim=$2 rules=$3
@@ -14,6 +15,7 @@ tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
 printf 'In Goma, 12 soldiers arrived on 3 March 2014.\nColonel Smith left Goma.\n' > "$tmp/in.txt"
 printf '%s\n' '{"id":"a","text":"In Goma, 12 soldiers arrived.","source":"x","n":[1,2]}' \
     'not json' '{"id":"b","text":"Colonel Smith left Goma on 3 March 2014."}' > "$tmp/in.jsonl"
+printf '%s\n' '{"id":"g","text":"In Goma, 12 soldiers arrived.","entities":[{"type":"place","start":3,"end":7,"text":"Goma","norm":{"kind":"site"}},{"type":"count","start":9,"end":20,"text":"12 soldiers","norm":{"value":12}}]}' > "$tmp/gold.jsonl"
 failed=0 passed=0 runs=0
 
 sweep() { # sweep NAME ARGS...: every allocation of newsmine ARGS, failing in turn
@@ -58,6 +60,7 @@ sweep check-rules --check-rules "$rules"
 sweep "one thread" --rules "$rules" --threads 1 "$tmp/in.txt"
 sweep "two threads" --rules "$rules" --threads 2 "$tmp/in.txt"
 sweep "JSON Lines" --rules "$rules" --threads 2 --emit documents "$tmp/in.jsonl"
+sweep "eval" eval --rules "$rules" "$tmp/gold.jsonl"
 echo "($runs runs)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
