@@ -390,13 +390,17 @@ static void scan_rule(newsmine_matcher *m, uint32_t rule_index, const char *text
 
 /* ------------------------------------------------------------ gazetteers */
 
-static const newsmine_word_entry *word_entry(newsmine_matcher *m, const char *s, size_t n)
+/* The entry of s's folded text, which stays in m->key (its length in
+ * *folded_len when not NULL). */
+static const newsmine_word_entry *word_entry(newsmine_matcher *m, const char *s, size_t n,
+                                             size_t *folded_len)
 {
     if (!grow_scratch(&m->key, &m->key_cap, n * 2 + 4)) {
         m->status = NEWSMINE_ERR_NOMEM;
         return NULL;
     }
     size_t kn = newsmine_fold(s, n, m->key);
+    if (folded_len) *folded_len = kn;
     uint32_t v = newsmine_hash_get(&m->rules->words, m->key, kn);
     return v == UINT32_MAX ? NULL : &m->rules->word_entries[v];
 }
@@ -410,10 +414,10 @@ static const newsmine_word_entry *head_entry(newsmine_matcher *m, const char *te
     const char *s = text + tok->start;
     size_t n = tok->end - tok->start;
     if (tok->kind == NEWSMINE_TOK_ABBR && n > 1 && !memchr(s, '.', n - 1))
-        return word_entry(m, s, n - 1);
+        return word_entry(m, s, n - 1, NULL);
     if (tok->kind != NEWSMINE_TOK_WORD) return NULL;
     const char *dash = memchr(s, '-', n);
-    return dash && dash > s ? word_entry(m, s, (size_t)(dash - s)) : NULL;
+    return dash && dash > s ? word_entry(m, s, (size_t)(dash - s), NULL) : NULL;
 }
 
 static bool all_upper(const newsmine_token *t, size_t n)
@@ -604,18 +608,14 @@ static void match_hyphen_parts(newsmine_matcher *m, const char *text, const news
     for (uint32_t p = tok->start; p <= tok->end; p++) {
         if (p < tok->end && text[p] != '-') continue;
         size_t n = p - part;
-        const newsmine_word_entry *we = n ? word_entry(m, text + part, n) : NULL;
+        size_t kn = 0;
+        const newsmine_word_entry *we = n ? word_entry(m, text + part, n, &kn) : NULL;
         if (we && we->gaz_max_tokens) {
             bool upper = true;
             for (uint32_t q = part; q < p && upper; q++)
                 upper = !(text[q] >= 'a' && text[q] <= 'z');
             gaz_window w = {i, 1, part, p, upper};
-            uint32_t head = we->gaz_head;
-            if (!grow_scratch(&m->key, &m->key_cap, n * 2 + 4)) {
-                m->status = NEWSMINE_ERR_NOMEM;
-                return;
-            }
-            size_t kn = newsmine_fold(text + part, n, m->key);
+            uint32_t head = we->gaz_head; /* m->key holds the part folded */
             if (memchr(m->key, ' ', kn))
                 head = gaz_names_head(m->rules, m->key, kn,
                                       newsmine_hash_more(newsmine_hash_start(), m->key, kn));

@@ -1,5 +1,7 @@
 #include "numbers.h"
 
+#include "util.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -213,16 +215,9 @@ bool newsmine_parse_number(const char *s, size_t n, double *value, bool *approx)
 size_t newsmine_format_number(double v, char *out)
 {
     if (v == floor(v) && fabs(v) < 1e15) { /* whole numbers (nearly all): digits by hand */
-        unsigned long long u = (unsigned long long)fabs(v);
-        char digits[20];
-        size_t n = 0, o = 0;
-        do {
-            digits[n++] = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
+        size_t o = 0;
         if (signbit(v)) out[o++] = '-'; /* as "%.0f" writes -0 */
-        while (n)
-            out[o++] = digits[--n];
+        o += newsmine_format_uint((uint64_t)fabs(v), out + o);
         out[o] = '\0';
         return o;
     }

@@ -120,7 +120,6 @@ typedef struct pending_lookup {
 /* JIT compilation and prefilter analysis of the rules run on a second
  * thread while the files are read and the indexes built (the main thread
  * takes what is left at the end): each job touches only its own pattern. */
-
 typedef struct compile_job {
     pcre2_code *code;
     const char *pattern; /* the expanded pattern (in the rule set's arena) */
@@ -1675,16 +1674,17 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
             size_t fwn = first * 2 + 4 > sizeof fw ? 0
                          : plain                 ? (memcpy(fw, folded, first), first)
                                                  : newsmine_fold(key.data, first, fw);
+            bool single = fwn == flen && memcmp(fw, folded, flen) == 0; /* the name folds to fw */
             newsmine_word_entry *we = NULL;
             if (fwn &&
                 !(st = word_entry_for(ld, fw, fwn, &ib->entries, &ib->count, &ib->cap, &we))) {
                 if (we->gaz_max_tokens < tokens) we->gaz_max_tokens = tokens;
-                if (fwn == flen && memcmp(fw, folded, flen) == 0) we->gaz_single = 1;
+                if (single) we->gaz_single = 1;
             }
             if (!st && memchr(folded, ' ', flen)) {
                 st = add_gaz_name(ld, folded, flen, e);
             } else if (!st && flen) { /* no space: the word's entry holds the chain */
-                if (!(fwn == flen && memcmp(fw, folded, flen) == 0))
+                if (!single)
                     st = word_entry_for(ld, folded, flen, &ib->entries, &ib->count, &ib->cap, &we);
                 if (!st && we->gaz_head == UINT32_MAX)
                     we->gaz_head = e;

@@ -28,16 +28,23 @@ newsmine_status newsmine_buffer_append(newsmine_buffer *buf, const void *data, s
     return NEWSMINE_OK;
 }
 
-/* Digits by hand: two per entity record, where snprintf's cost showed. */
-newsmine_status newsmine_buffer_append_uint(newsmine_buffer *buf, uint64_t v)
+size_t newsmine_format_uint(uint64_t v, char *out)
 {
-    char digits[24];
-    size_t i = sizeof digits;
+    char digits[20];
+    size_t n = 0, o = 0;
     do {
-        digits[--i] = (char)('0' + v % 10);
+        digits[n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    return newsmine_buffer_append(buf, digits + i, sizeof digits - i);
+    while (n)
+        out[o++] = digits[--n];
+    return o;
+}
+
+newsmine_status newsmine_buffer_append_uint(newsmine_buffer *buf, uint64_t v)
+{
+    char digits[20];
+    return newsmine_buffer_append(buf, digits, newsmine_format_uint(v, digits));
 }
 
 newsmine_status newsmine_buffer_putc(newsmine_buffer *buf, char c)

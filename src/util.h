@@ -38,4 +38,8 @@ size_t newsmine_utf8_encode(int32_t cp, unsigned char *out);
 /* Code points in n bytes of valid UTF-8. */
 size_t newsmine_utf8_count(const char *s, size_t n);
 
+/* The decimal digits of v into out (room: 20 bytes, no NUL); their count.
+ * By hand: snprintf's cost showed where every entity writes numbers. */
+size_t newsmine_format_uint(uint64_t v, char *out);
+
 #endif

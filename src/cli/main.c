@@ -426,20 +426,16 @@ static void input_problem(run_state *st, unsigned flags, const char *fmt, ...)
         return;
     }
     item *it = pl_new_item(st->pl, ITEM_MESSAGE);
-    if (!it) {
-        if (!pl_stopped(st->pl)) { /* the message itself, as the item cannot carry it */
-            fprintf(stderr, "%s\n", msg);
-            pl_out_of_memory(st, "input");
-        }
+    if (it) {
+        it->reason = pl_store_str(st->pl->filling, msg);
+        it->flags = flags;
+        if (it->reason != SIZE_MAX) return;
+        st->pl->filling->count--;
+    } else if (pl_stopped(st->pl)) {
         return;
     }
-    it->reason = pl_store_str(st->pl->filling, msg);
-    it->flags = flags;
-    if (it->reason == SIZE_MAX) {
-        st->pl->filling->count--;
-        fprintf(stderr, "%s\n", msg);
-        pl_out_of_memory(st, "input");
-    }
+    fprintf(stderr, "%s\n", msg); /* the message itself, as no item can carry it */
+    pl_out_of_memory(st, "input");
 }
 
 /* ---------------------------------------------------------------- workers */

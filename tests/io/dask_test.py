@@ -119,6 +119,28 @@ def run_runner(out, *extra, files=None, background=False, prog=wrapper):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 
+def summary_of(text):
+    """The runner's closing JSON line, or {}."""
+    try:
+        return json.loads(text.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {}
+
+
+def finish_after_kill(proc, what, nfiles):
+    """Waits for a runner one of whose workers was killed: it must end well
+    and count every file done, none failed."""
+    try:
+        stdout, stderr = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+    check(proc.returncode == 0, f"{what} after the kill: status {proc.returncode}: {stderr[-3000:]}")
+    summary = summary_of(stdout)
+    check(summary.get("files") == nfiles and summary.get("done") == nfiles and summary.get("failed") == 0,
+          f"{what} summary: {summary}")
+
+
 want = single(names)
 want_sorted = b"".join(sorted(l + b"\n" for l in want.splitlines()))
 out = os.path.join(tmp, "out")
@@ -137,15 +159,7 @@ if os.path.exists(mark):
           f"midway: a temporary file with part of the rows: {partial}")
     check(not os.path.exists(os.path.join(out, "slow-part.jsonl.jsonl")), "midway: no output yet")
     os.kill(worker, signal.SIGKILL)
-try:
-    stdout, stderr = proc.communicate(timeout=240)
-except subprocess.TimeoutExpired:
-    proc.kill()
-    stdout, stderr = proc.communicate()
-check(proc.returncode == 0, f"runner after the kill: status {proc.returncode}: {stderr[-3000:]}")
-summary = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {}
-check(summary.get("files") == len(names) and summary.get("done") == len(names) and summary.get("failed") == 0,
-      f"summary: {summary}")
+finish_after_kill(proc, "runner", len(names))
 found = outputs(out)
 check(sorted(found) == sorted(os.path.relpath(n, inp) + ".jsonl" for n in names),
       f"one output per input, nothing else (no temporary file): {sorted(found)}")
@@ -157,7 +171,7 @@ for n in names:
 # ---------------------------------------------- a rerun redoes only the missing
 os.unlink(os.path.join(out, "sub", "part-3.jsonl.jsonl"))
 p = run_runner(out)
-summary = json.loads(p.stdout.strip().splitlines()[-1]) if p.stdout.strip() else {}
+summary = summary_of(p.stdout)
 check(p.returncode == 0 and summary.get("done") == 1 and summary.get("skipped") == len(names) - 1,
       f"rerun: only the missing output redone: {summary} {p.stderr[-2000:]}")
 check(union(outputs(out)) == want_sorted, "rerun: union unchanged")
@@ -179,13 +193,6 @@ check(got == b"".join(sorted(l + b"\n" for l in single([names[k] for k in (1, 2,
       "--feed stdin: gzip input gives the records of the plain files")
 
 # -------------------------------------------------- --out postgresql://...
-def summary_of(text):
-    try:
-        return json.loads(text.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return {}
-
-
 def gone(pid):
     """True when the process has ended (a zombie counts as ended)."""
     try:
@@ -316,15 +323,7 @@ os.execv(newsmine, [newsmine, *args])
             check(gone(loader), "pg after the kill: the killed worker's newsmine ended with it")
         else:
             print("no setpriv: a newsmine outliving its killed worker is not checked")
-    try:
-        stdout, stderr = proc.communicate(timeout=240)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        stdout, stderr = proc.communicate()
-    check(proc.returncode == 0, f"pg runner after the kill: status {proc.returncode}: {stderr[-3000:]}")
-    summary = summary_of(stdout)
-    check(summary.get("files") == len(files) and summary.get("done") == len(files) and summary.get("failed") == 0,
-          f"pg summary: {summary}")
+    finish_after_kill(proc, "pg runner", len(files))
     check(documents() == want_docs, "pg: documents == those of one process (none doubled, none missing)")
     check(entities() == want_ents, "pg: entity rows (doc,type,start,end,text) == those of one process, none doubled")
     markers = {os.path.relpath(os.path.join(d, f), pgout) for d, _, fs in os.walk(pgout) for f in fs}
