@@ -72,6 +72,10 @@ struct node {
     size_t nkids, kcap;
     /* annotations */
     bool nullable, first_letter, last_letter, first_g, last_g, space;
+    /* first_letter (last_letter) on a path where no \b inside the node comes
+     * before (after) that letter: a letter a \b closes has no ASCII letter
+     * next to it outside the node */
+    bool first_letter_open, last_letter_open;
     unsigned char exact_state;   /* exact(): 0 not known yet, 1 exact, 2 not */
     const strview *exact_set;
     uint32_t runs; /* gaps the text it consumes may touch, at most (gaps()) */
@@ -713,6 +717,11 @@ static bool zero_width(const node *nd)
     return nd->kind == N_ASSERT || nd->kind == N_LOOK || nd->kind == N_EMPTY;
 }
 
+static bool is_word_boundary(const node *nd)
+{
+    return nd->kind == N_ASSERT && nd->word_boundary;
+}
+
 /* Local properties, bottom-up: nullable; whether the first and last
  * characters may be ASCII letters, or G; whether it may consume white space. */
 static void annotate(node *nd)
@@ -725,6 +734,7 @@ static void annotate(node *nd)
     case N_CLASS:
         nd->nullable = false;
         nd->first_letter = nd->last_letter = set_may_letter(&nd->set);
+        nd->first_letter_open = nd->last_letter_open = nd->first_letter;
         nd->first_g = nd->last_g = set_may_g(&nd->set);
         nd->space = set_may_space(&nd->set);
         break;
@@ -738,6 +748,8 @@ static void annotate(node *nd)
         nd->nullable = kid->nullable || (nd->kind == N_REPEAT && nd->min == 0);
         nd->first_letter = kid->first_letter;
         nd->last_letter = kid->last_letter;
+        nd->first_letter_open = kid->first_letter_open;
+        nd->last_letter_open = kid->last_letter_open;
         nd->first_g = kid->first_g;
         nd->last_g = kid->last_g;
         nd->space = kid->space && !(nd->kind == N_REPEAT && nd->max == 0);
@@ -748,6 +760,8 @@ static void annotate(node *nd)
             nd->nullable |= b->nullable;
             nd->first_letter |= b->first_letter;
             nd->last_letter |= b->last_letter;
+            nd->first_letter_open |= b->first_letter_open;
+            nd->last_letter_open |= b->last_letter_open;
             nd->first_g |= b->first_g;
             nd->last_g |= b->last_g;
             nd->space |= b->space;
@@ -769,6 +783,14 @@ static void annotate(node *nd)
             nd->last_letter |= c->last_letter;
             nd->last_g |= c->last_g;
             if (!c->nullable) break;
+        }
+        for (size_t k = 0; k < nd->nkids && !is_word_boundary(nd->kids[k]); k++) {
+            nd->first_letter_open |= nd->kids[k]->first_letter_open;
+            if (!nd->kids[k]->nullable) break;
+        }
+        for (size_t k = nd->nkids; k-- > 0 && !is_word_boundary(nd->kids[k]);) {
+            nd->last_letter_open |= nd->kids[k]->last_letter_open;
+            if (!nd->kids[k]->nullable) break;
         }
         break;
     }
@@ -812,6 +834,18 @@ static bool last_has(const node *nd, prop pr)
     return pr == P_LETTER ? nd->last_letter : nd->last_g;
 }
 
+/* For a neighbour of a node that starts (ends) with an ASCII letter: a
+ * letter a \b closes inside the neighbour cannot touch that one. */
+static bool first_has_open(const node *nd, prop pr)
+{
+    return pr == P_LETTER ? nd->first_letter_open : nd->first_g;
+}
+
+static bool last_has_open(const node *nd, prop pr)
+{
+    return pr == P_LETTER ? nd->last_letter_open : nd->last_g;
+}
+
 /* Whether the character matched right before nd may have the property.
  * For P_LETTER nd starts with an ASCII letter (a \w character), and the
  * start of the match never follows one: the match starts at a token start,
@@ -828,7 +862,7 @@ static bool prev_may_have(const node *nd, prop pr)
                 const node *s = p->kids[j];
                 if (pr == P_LETTER && s->kind == N_ASSERT && s->word_boundary) return false;
                 if (zero_width(s)) continue;
-                if (last_has(s, pr)) return true;
+                if (last_has_open(s, pr)) return true;
                 if (!s->nullable) return false;
             }
             break;
@@ -866,7 +900,7 @@ static bool next_may_have(const node *nd, prop pr)
                     !first_has(s->kids[0], pr))
                     return false;
                 if (zero_width(s)) continue;
-                if (first_has(s, pr)) return true;
+                if (first_has_open(s, pr)) return true;
                 if (!s->nullable) return false;
             }
             break;

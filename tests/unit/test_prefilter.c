@@ -118,6 +118,12 @@ static void test_boundaries(void)
     /* several words: one of them, its bound counting the separators before it */
     check_clauses(__LINE__, "\\s+ police[\\s-]+officers (?![\\w-])", "police/1");
     check_clauses(__LINE__, "\\s+ (?:team[- ]?mates?|coach) \\b", "coach/1 mates/2 team/1 teammate/1 teammates/1");
+    /* a \b inside a group closes its letters: no letter next to them outside */
+    check_clauses(__LINE__, "(?:x\\b)? abc\\b", "abc/0");
+    check_clauses(__LINE__, "(?:x\\b|y)? abc\\b", "");
+    check_clauses(__LINE__, "abc (?:\\bx)?", "abc/0");
+    check_clauses(__LINE__, "abc (?:\\bx|y)?", "");
+    check_clauses(__LINE__, "\\d+ (?:\\s+mln\\b)? [\\s-]* (?:km|mile) \\b", "km/2 mile/2; <digit>/0");
 }
 
 static void test_gaps(void)
