@@ -123,7 +123,8 @@ static void test_boundaries(void)
     check_clauses(__LINE__, "(?:x\\b|y)? abc\\b", "");
     check_clauses(__LINE__, "abc (?:\\bx)?", "abc/0");
     check_clauses(__LINE__, "abc (?:\\bx|y)?", "");
-    check_clauses(__LINE__, "\\d+ (?:\\s+mln\\b)? [\\s-]* (?:km|mile) \\b", "km/2 mile/2; <digit>/0");
+    check_clauses(__LINE__, "\\d+ (?:\\s+mln\\b)? [\\s-]* (?:km|mile) \\b",
+                  "km/2 mile/2; <digit>/0");
 }
 
 static void test_gaps(void)
