@@ -3,6 +3,7 @@
  * UTF-8 per document and names each document. Memory is bounded by the
  * largest document (max_doc_bytes), whatever the length of the stream. */
 #include "decode.h"
+#include "jsonl.h"
 #include "newsmine.h"
 #include "util.h"
 
@@ -32,6 +33,11 @@ struct newsmine_reader {
     bool wrong_encoding;           /* the input is not in the encoding named: rejected */
 
     newsmine_buffer text, id; /* the current document */
+    /* a flat JSON Lines object (jsonl.h): its members, their strings, the
+     * metadata written from them */
+    newsmine_json_member members[NEWSMINE_JSON_FLAT_MAX];
+    newsmine_buffer strings, meta;
+    bool cjson_only; /* tests: every line read by cJSON */
     unsigned long long documents, rejections;
     bool stopped;
 };
@@ -81,6 +87,8 @@ void newsmine_reader_free(newsmine_reader *r)
     newsmine_buffer_free(&r->pending);
     newsmine_buffer_free(&r->text);
     newsmine_buffer_free(&r->id);
+    newsmine_buffer_free(&r->strings);
+    newsmine_buffer_free(&r->meta);
     free(r->source);
     free(r->id_field);
     free(r->text_field);
@@ -228,11 +236,9 @@ static cJSON *member(const cJSON *obj, const char *name)
  * NUL, so a text with one inside would be cut short without a word. */
 static bool has_nul_escape(const char *s, size_t n)
 {
-    for (size_t i = 0; i + 6 <= n; i++) {
-        if (s[i] != '\\') continue;
-        if (s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0) return true;
-        i++; /* the escaped character is not a backslash that starts an escape */
-    }
+    for (const char *end = s + n; (s = memchr(s, '\\', (size_t)(end - s))) && end - s >= 6; s += 2)
+        if (s[1] == 'u' && memcmp(s + 2, "0000", 4) == 0) return true;
+    /* s += 2: the escaped character is not a backslash that starts an escape */
     return false;
 }
 
@@ -297,6 +303,87 @@ static newsmine_status deliver_json(newsmine_reader *r, cJSON *obj, unsigned lon
     return st;
 }
 
+/* The member named name of a flat object (keys never repeat there). */
+static const newsmine_json_member *flat_member(const newsmine_reader *r, size_t count,
+                                               const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < count; i++)
+        if (r->members[i].key_len == n && memcmp(r->strings.data + r->members[i].key, name, n) == 0)
+            return &r->members[i];
+    return NULL;
+}
+
+/* metadata_json of a flat object, written as cJSON_PrintUnformatted would. */
+static newsmine_status flat_metadata(newsmine_reader *r, size_t count)
+{
+    static const char *const literal[] = {[NEWSMINE_JSON_NULL] = "null",
+                                          [NEWSMINE_JSON_TRUE] = "true",
+                                          [NEWSMINE_JSON_FALSE] = "false"};
+    newsmine_buffer *out = &r->meta;
+    out->len = 0;
+    newsmine_status st = newsmine_buffer_putc(out, '{');
+    bool first = true;
+    for (size_t i = 0; i < count && !st; i++) {
+        const newsmine_json_member *m = &r->members[i];
+        const char *key = r->strings.data + m->key;
+        if (strcmp(key, r->text_field) == 0 || strcmp(key, r->id_field) == 0 ||
+            is_reserved_key(key))
+            continue;
+        if (!first) st = newsmine_buffer_putc(out, ',');
+        first = false;
+        if (!st) st = newsmine_json_put_string(out, key, m->key_len);
+        if (!st) st = newsmine_buffer_putc(out, ':');
+        if (st) break;
+        if (m->kind == NEWSMINE_JSON_STRING)
+            st = newsmine_json_put_string(out, r->strings.data + m->value, m->value_len);
+        else
+            st = newsmine_buffer_append(out, literal[m->kind], strlen(literal[m->kind]));
+    }
+    return st ? st : newsmine_buffer_putc(out, '}');
+}
+
+/* deliver_json for a flat object (newsmine_json_read_flat): the same
+ * document, the same rejections. */
+static newsmine_status deliver_flat(newsmine_reader *r, size_t count, unsigned long long line,
+                                    size_t repaired, const char *raw, size_t raw_len)
+{
+    const char *strings = r->strings.data;
+    const newsmine_json_member *text = flat_member(r, count, r->text_field);
+    if (!text) return reject(r, line, raw, raw_len, "no \"%s\" field", r->text_field);
+    if (text->kind != NEWSMINE_JSON_STRING)
+        return reject(r, line, raw, raw_len, "\"%s\" is not a string", r->text_field);
+    const newsmine_json_member *id = flat_member(r, count, r->id_field);
+    newsmine_status st;
+    if (id && id->kind == NEWSMINE_JSON_STRING) {
+        r->id.len = 0;
+        st = newsmine_buffer_append(&r->id, strings + id->value, id->value_len);
+    } else {
+        st = set_id_line(r, line);
+    }
+    r->text.len = 0;
+    if (!st) st = newsmine_buffer_append(&r->text, strings + text->value, text->value_len);
+    if (!st) st = pad_text(r);
+    if (!st) st = flat_metadata(r, count);
+    if (st) return st;
+    const newsmine_json_member *date = r->date_field ? flat_member(r, count, r->date_field) : NULL;
+    newsmine_doc doc = {r->id.data,
+                        r->id.len,
+                        r->text.data,
+                        text->value_len,
+                        r->meta.data,
+                        r->meta.len,
+                        date && date->kind == NEWSMINE_JSON_STRING ? strings + date->value : NULL,
+                        line,
+                        repaired};
+    return deliver(r, &doc);
+}
+
+void newsmine_reader_set_cjson_only(newsmine_reader *r, bool on)
+{
+    r->cjson_only = on;
+}
+
 /* The deepest nesting of arrays and objects in n bytes of JSON text: cJSON
  * refuses more than CJSON_NESTING_LIMIT levels, which is no syntax error. */
 static size_t nesting_depth(const char *s, size_t n)
@@ -323,6 +410,13 @@ static newsmine_status process_json_line(newsmine_reader *r, const char *s, size
 {
     long long fixed = repair_into_text(r, s, n);
     if (fixed < 0) return NEWSMINE_ERR_NOMEM;
+    size_t count = 0;
+    newsmine_json_flat flat =
+        r->cjson_only
+            ? NEWSMINE_JSON_FLAT_OTHER
+            : newsmine_json_read_flat(r->text.data, r->text.len, &r->strings, r->members, &count);
+    if (flat == NEWSMINE_JSON_FLAT_NOMEM) return NEWSMINE_ERR_NOMEM;
+    if (flat == NEWSMINE_JSON_FLAT_OK) return deliver_flat(r, count, line, (size_t)fixed, s, n);
     const char *end = NULL;
     cJSON *obj = cJSON_ParseWithLengthOpts(r->text.data, r->text.len, &end, 0);
     /* cJSON answers NULL both for bad JSON and for a failed allocation: bad

@@ -112,6 +112,40 @@ def main(out):
             write(out, "pipeline", b"\x10" + json.dumps(rec).encode() + b"\n")
     write(out, "pipeline", b"\x00" + b'{"id":1,"text":"3 soldiers in Mali"}\n{bad\n'
                            b'{"text":5}\n{"id":"x"}\n[1]\n{"text":"a\\u0000b"}\n')
+    jsonl(out)
+
+
+# jsonl: JSON lines near the edge between the flat reader and cJSON (string,
+# null, true and false values; escapes, surrogates, repeated keys, white
+# space cJSON alone skips, numbers and nesting), cut and spliced at random
+# with a fixed seed
+JSONL_PIECES = ['"', '\\', '\\"', '\\\\', '\\u', '\\u0000', '\\u0041', '\\ud83d',
+                '\\ude00', '\\uD800\\uDC00', '\\ud800\\u0041', '\\uzzzz', '\\x', '\\n',
+                '\\/', '{', '}', '[', ']', ':', ',', ' ', '\t', '\x01', '\x7f', 'null', 'true',
+                'false', '1', '-2.5e3', '"text"', '"id"', '"date"', '"doc"', 'é', '😀',
+                '\ufeff', '\r']
+JSONL_RECORDS = [
+    {"id": "a", "text": "Hello \"world\"\n\\ é", "title": None, "date": "2024-01-01", "x": True},
+    {"text": "t", "meta": "\u0001\u001f", "flag": False},
+    {"id": "", "text": "", "": ""},
+]
+
+
+def jsonl(out):
+    import random
+    rng = random.Random(20261122)
+    for _ in range(64):
+        lines = []
+        for _ in range(16):
+            s = json.dumps(rng.choice(JSONL_RECORDS), ensure_ascii=rng.random() < 0.5)
+            for _ in range(rng.randint(0, 3)):
+                p = rng.randint(0, len(s))
+                if rng.random() < 0.6:
+                    s = s[:p] + rng.choice(JSONL_PIECES) + s[p:]
+                else:
+                    s = s[:p] + s[p + rng.randint(1, 3):]
+            lines.append(s.encode("utf-8").replace(b"\n", b" "))
+        write(out, "jsonl", b"\n".join(lines) + b"\n")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
  * bytes and whole; what the callbacks receive (a log line per document or
  * rejection) must be the same bytes for every chunking and equal to the
  * expected log written out by hand below. */
+#include "jsonl.h"
 #include "newsmine.h"
 #include "testlib.h"
 #include "util.h"
@@ -56,6 +57,8 @@ static int on_reject(void *user, const newsmine_rejection *rj)
 
 /* Feeds n bytes in chunks of chunk bytes (0: whole) and finishes. Returns
  * the first status other than OK, or OK; fills rec. */
+static bool cjson_only; /* every JSON line read by cJSON (jsonl.h) */
+
 static newsmine_status read_all(const newsmine_reader_options *opts, const char *in, size_t n,
                                 size_t chunk, recorder *rec)
 {
@@ -63,6 +66,7 @@ static newsmine_status read_all(const newsmine_reader_options *opts, const char 
     newsmine_error err;
     newsmine_status st = newsmine_reader_new(opts, on_doc, on_reject, rec, &r, &err);
     if (st) return st;
+    newsmine_reader_set_cjson_only(r, cjson_only);
     if (chunk == 0) chunk = n ? n : 1;
     for (size_t off = 0; !st && off < n; off += chunk)
         st = newsmine_reader_feed(r, in + off, n - off < chunk ? n - off : chunk, &err);
@@ -338,6 +342,89 @@ static void test_jsonl_duplicate_members(void)
                "doc b|line 1|repaired 0|date -|meta {}|second\n");
 }
 
+/* The flat reading of JSON lines (jsonl.c) and cJSON's give the same
+ * documents and rejections, line by line: where the flat reader is unsure
+ * it hands the line to cJSON, and these lines sit on both sides of that. */
+static void test_jsonl_flat_same_as_cjson(void)
+{
+    static const char *const lines[] = {
+        "{\"id\":\"a\",\"text\":\"plain\",\"title\":null,\"ok\":true,\"no\":false}",
+        "{}",
+        "{ }",
+        " \t{\"text\":\"ws\"}\t ",
+        "\x01{\"text\":\"a control byte cJSON skips\"}",
+        "\xEF\xBB\xBF{\"text\":\"BOM\"}",
+        "{\"text\":\"esc \\\" \\\\ \\/ \\b \\f \\n \\r \\t\",\"m\":\"\\u0001\\u001f \\\"\"}",
+        "{\"text\":\"\\u00e9\\u20ac\\ud83d\\ude00 \\uD83D\\uDE00 \\u0041\"}",
+        "{\"text\":\"lone low \\udc00\"}",
+        "{\"text\":\"lone high \\ud800 x\"}",
+        "{\"text\":\"high then no low \\ud800\\u0041\"}",
+        "{\"text\":\"bad hex \\u12g4\"}",
+        "{\"text\":\"short \\u12\"}",
+        "{\"text\":\"nul \\u0000\"}",
+        "{\"text\":\"t\",\"m\":\"nul in metadata \\u0000\"}",
+        "{\"text\":\"bad escape \\x\"}",
+        "{\"text\":\"raw\ttab and \x7f\"}",
+        "{\"text\":\"t\",\"n\":1}",
+        "{\"text\":\"t\",\"n\":-1.5e3}",
+        "{\"text\":\"t\",\"a\":[1,\"x\"],\"o\":{\"k\":null}}",
+        "{\"text\":\"t\",\"text\":\"repeated\"}",
+        "{\"id\":\"x\",\"text\":\"t\",\"id\":\"y\"}",
+        "{\"text\":\"t\",\"doc\":\"reserved\",\"entities\":1,\"repaired\":\"r\"}",
+        "{\"text\":null}",
+        "{\"text\":true}",
+        "{\"id\":true,\"text\":\"id true\"}",
+        "{\"id\":\"\",\"text\":\"\"}",
+        "{\"\":\"empty key\",\"text\":\"t\"}",
+        "{\"te\\u0078t\":\"escaped key\"}",
+        "{\"text\":\"t\"} x",
+        "{\"text\":\"t\",}",
+        "{\"text\":\"t\" \"id\":\"x\"}",
+        "{\"text\" \"t\"}",
+        "{\"text\":\"t\"",
+        "{\"text\":\"unterminated}",
+        "{\"text\":\"ends in backslash\\",
+        "{\"text\":nul}",
+        "{\"text\":\"t\",\"b\":tru}",
+        "{\"text\":\"t\",\"b\":falsey}",
+        "{\"text\":\"t\",\"b\":nullx}",
+        "{\"text\":\"t\"}}",
+        "{\"text\":\"t\"}\r",
+        "{\"text\":\"a\\\\\"}",
+        "{\"text\":\"a\\\\\\\"b\"}",
+        "{\"text\":\"invalid UTF-8 \xFF\xC3 caf\xC3\xA9\"}",
+        "{\"date\":\"2024-05-01\",\"published\":\"x\",\"text\":\"dated\"}",
+        "{\"date\":null,\"text\":\"null date\"}",
+        "[\"text\"]",
+        "\"text\"",
+        "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,\"j\":0,"
+        "\"k\":\"\",\"l\":\"\",\"m\":\"\",\"n\":\"\",\"o\":\"\",\"p\":\"\",\"q\":\"\",\"r\":\"\","
+        "\"s\":\"\",\"t\":\"\",\"u\":\"\",\"v\":\"\",\"w\":\"\",\"x\":\"\",\"y\":\"\","
+        "\"z\":\"\",\"A\":\"\",\"B\":\"\",\"C\":\"\",\"D\":\"\",\"E\":\"\",\"F\":\"\","
+        "\"G\":\"\",\"text\":\"33 members\"}",
+    };
+    newsmine_reader_options o = options(NEWSMINE_INPUT_JSONL);
+    o.date_field = "date";
+    size_t flat_docs = 0;
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        recorder flat = {0}, tree = {0};
+        cjson_only = false;
+        newsmine_status a = read_all(&o, lines[i], strlen(lines[i]), 0, &flat);
+        cjson_only = true;
+        newsmine_status b = read_all(&o, lines[i], strlen(lines[i]), 0, &tree);
+        cjson_only = false;
+        CHECK_INT(a, b);
+        if (!flat.log.data || !tree.log.data || strcmp(flat.log.data, tree.log.data) != 0)
+            testlib_fail(__FILE__, __LINE__, "line %zu: flat %s, cJSON %s", i,
+                         flat.log.data ? flat.log.data : "(nothing)",
+                         tree.log.data ? tree.log.data : "(nothing)");
+        flat_docs += flat.docs;
+        newsmine_buffer_free(&flat.log);
+        newsmine_buffer_free(&tree.log);
+    }
+    CHECK(flat_docs > 20);
+}
+
 static void test_jsonl_utf16(void)
 {
     newsmine_reader_options o = options(NEWSMINE_INPUT_JSONL);
@@ -586,6 +673,7 @@ int main(void)
         TEST(test_jsonl_field_names),
         TEST(test_jsonl_duplicate_members),
         TEST(test_jsonl_utf16),
+        TEST(test_jsonl_flat_same_as_cjson),
         TEST(test_sniff),
         TEST(test_max_doc_bytes_lines),
         TEST(test_max_doc_bytes_jsonl),
