@@ -254,6 +254,36 @@ static size_t find_word(const learnt_word *words, size_t n, const char *text, si
     return lo < n && words[lo].len == len && memcmp(words[lo].text, text, len) == 0 ? lo : n;
 }
 
+/* A quick no for most tokens before find_word: the first and the last
+ * bytes and the length (63 and more as one) of every word. */
+typedef struct word_filter {
+    uint64_t first[4], last[4], lengths;
+} word_filter;
+
+static uint64_t length_bit(size_t len)
+{
+    return 1ull << (len < 63 ? len : 63);
+}
+
+static void word_filter_build(word_filter *f, const learnt_word *words, size_t n)
+{
+    memset(f, 0, sizeof *f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = (unsigned char)words[i].text[0];
+        unsigned char z = (unsigned char)words[i].text[words[i].len - 1];
+        f->first[a >> 6] |= 1ull << (a & 63);
+        f->last[z >> 6] |= 1ull << (z & 63);
+        f->lengths |= length_bit(words[i].len);
+    }
+}
+
+/* Whether a word may begin with byte a, end with byte z and be len long. */
+static bool word_filter_may(const word_filter *f, unsigned char a, unsigned char z, size_t len)
+{
+    return (f->lengths & length_bit(len)) && (f->first[a >> 6] >> (a & 63) & 1) &&
+           (f->last[z >> 6] >> (z & 63) & 1);
+}
+
 static bool same_word(const learnt_word *a, const char *text, size_t len)
 {
     return a->len == len && memcmp(a->text, text, len) == 0;
@@ -313,10 +343,14 @@ static newsmine_status add_mentions(const newsmine_rules *rules, newsmine_candid
     /* Mentions in token order; at one token, by type. A mention covers only
      * its token, so it can only overlap mentions of the same token. */
     size_t extra = 0;
+    word_filter filter;
+    word_filter_build(&filter, words, nw);
     for (size_t t = 0; t < ntok; t++) {
         const char *tok = text + tokens[t].start;
         size_t len = tokens[t].end - tokens[t].start, at_token = extra;
-        if (len > max_len || bsearch(&tokens[t].start, defined_at, ndef, sizeof *defined_at, by_offset))
+        if (len > max_len ||
+            !word_filter_may(&filter, (unsigned char)tok[0], (unsigned char)tok[len - 1], len) ||
+            bsearch(&tokens[t].start, defined_at, ndef, sizeof *defined_at, by_offset))
             continue;
         for (size_t a = find_word(words, nw, tok, len); a < nw && same_word(&words[a], tok, len);
              a++) {
@@ -456,10 +490,15 @@ static newsmine_status learn_surnames(const newsmine_rules *rules, newsmine_cand
     /* the words the document also writes with a small letter */
     memset(common, 0, nw * sizeof *common);
     char folded[64];
+    word_filter filter;
+    word_filter_build(&filter, words, nw);
     for (size_t t = 0; t < ntok && nw; t++) {
         size_t len = tokens[t].end - tokens[t].start;
         const char *tok = text + tokens[t].start;
         if (len >= sizeof folded || !is_lower_ascii(tok[0])) continue;
+        unsigned char capital = (unsigned char)(tok[0] - 'a' + 'A');
+        if (!word_filter_may(&filter, capital, len > 1 ? (unsigned char)tok[len - 1] : capital, len))
+            continue;
         memcpy(folded, tok, len);
         folded[0] = (char)(folded[0] - 'a' + 'A');
         for (size_t a = find_word(words, nw, folded, len); a < nw && same_word(&words[a], folded, len);

@@ -537,15 +537,15 @@ newsmine_status newsmine_norm_render(const newsmine_norm *norm, newsmine_type ty
                                      newsmine_arena *arena, const char **json, size_t *len)
 {
     size_t order[NEWSMINE_NORM_MAX_KEYS], n = norm->count, need = 3;
+    int rank[NEWSMINE_NORM_MAX_KEYS];
     for (size_t i = 0; i < n; i++) {
         order[i] = i;
+        rank[i] = key_rank(type, norm->pairs[i].key);
         need += strlen(norm->pairs[i].key) + strlen(norm->pairs[i].json) + 4;
     }
     /* insertion sort by the schema's order, stable for the rest */
     for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && key_rank(type, norm->pairs[order[j]].key) <
-                                        key_rank(type, norm->pairs[order[j - 1]].key);
-             j--) {
+        for (size_t j = i; j > 0 && rank[order[j]] < rank[order[j - 1]]; j--) {
             size_t t = order[j];
             order[j] = order[j - 1];
             order[j - 1] = t;
