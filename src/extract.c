@@ -497,7 +497,8 @@ static newsmine_status learn_surnames(const newsmine_rules *rules, newsmine_cand
         const char *tok = text + tokens[t].start;
         if (len >= sizeof folded || !is_lower_ascii(tok[0])) continue;
         unsigned char capital = (unsigned char)(tok[0] - 'a' + 'A');
-        if (!word_filter_may(&filter, capital, len > 1 ? (unsigned char)tok[len - 1] : capital, len))
+        if (!word_filter_may(&filter, capital, len > 1 ? (unsigned char)tok[len - 1] : capital,
+                             len))
             continue;
         memcpy(folded, tok, len);
         folded[0] = (char)(folded[0] - 'a' + 'A');
