@@ -55,21 +55,35 @@ newsmine_status newsmine_hash_reserve(newsmine_hash *h, size_t n)
     return h->slots && cap <= h->mask + 1 ? NEWSMINE_OK : grow_to(h, cap);
 }
 
+static uint16_t tag_of(uint64_t hash)
+{
+    return (uint16_t)(hash >> 48) | 1u;
+}
+
 static newsmine_status grow_to(newsmine_hash *h, size_t cap)
 {
     newsmine_hash_slot *slots = table_alloc(cap * sizeof *slots);
-    if (!slots) return NEWSMINE_ERR_NOMEM;
+    uint16_t *tags = table_alloc(cap * sizeof *tags);
+    if (!slots || !tags) {
+        free(slots);
+        free(tags);
+        return NEWSMINE_ERR_NOMEM;
+    }
     zero_fill(slots, 0, cap * sizeof *slots);
+    zero_fill(tags, 0, cap * sizeof *tags);
     for (size_t i = 0; h->slots && i <= h->mask; i++) {
         newsmine_hash_slot *s = &h->slots[i];
-        if (!s->key) continue;
+        if (!h->tags[i]) continue;
         size_t j = s->hash & (cap - 1);
-        while (slots[j].key)
+        while (tags[j])
             j = (j + 1) & (cap - 1);
         slots[j] = *s;
+        tags[j] = h->tags[i];
     }
     free(h->slots);
+    free(h->tags);
     h->slots = slots;
+    h->tags = tags;
     h->mask = cap - 1;
     return NEWSMINE_OK;
 }
@@ -80,11 +94,12 @@ newsmine_status newsmine_hash_put(newsmine_hash *h, newsmine_arena *arena, const
     if ((!h->slots || (h->count + 1) * 4 > (h->mask + 1) * 3) && grow(h) != NEWSMINE_OK)
         return NEWSMINE_ERR_NOMEM;
     uint64_t hash = newsmine_hash_bytes(key, n);
+    uint16_t tag = tag_of(hash);
     size_t i = hash & h->mask;
-    for (;; i = (i + 1) & h->mask) {
+    for (; h->tags[i]; i = (i + 1) & h->mask) {
         newsmine_hash_slot *s = &h->slots[i];
-        if (!s->key) break;
-        if (s->hash == hash && s->key_len == n && memcmp(s->key, key, n) == 0) {
+        if (h->tags[i] == tag && s->hash == hash && s->key_len == n &&
+            memcmp(s->key, key, n) == 0) {
             *value_inout = s->value;
             if (inserted) *inserted = 0;
             return NEWSMINE_OK;
@@ -93,6 +108,7 @@ newsmine_status newsmine_hash_put(newsmine_hash *h, newsmine_arena *arena, const
     char *copy = newsmine_arena_strndup(arena, key, n);
     if (!copy) return NEWSMINE_ERR_NOMEM;
     h->slots[i] = (newsmine_hash_slot){copy, (uint32_t)n, *value_inout, hash};
+    h->tags[i] = tag;
     h->count++;
     if (inserted) *inserted = 1;
     return NEWSMINE_OK;
@@ -102,25 +118,29 @@ uint32_t newsmine_hash_get_hashed(const newsmine_hash *h, const char *key, size_
                                   uint64_t hash)
 {
     if (!h->slots) return UINT32_MAX;
-    for (size_t i = hash & h->mask;; i = (i + 1) & h->mask) {
+    uint16_t tag = tag_of(hash);
+    for (size_t i = hash & h->mask; h->tags[i]; i = (i + 1) & h->mask) {
         const newsmine_hash_slot *s = &h->slots[i];
-        if (!s->key) return UINT32_MAX;
-        if (s->hash == hash && s->key_len == n && memcmp(s->key, key, n) == 0) return s->value;
+        if (h->tags[i] == tag && s->hash == hash && s->key_len == n && memcmp(s->key, key, n) == 0)
+            return s->value;
     }
+    return UINT32_MAX;
 }
 
 int newsmine_hash_set(newsmine_hash *h, const char *key, size_t n, uint32_t value)
 {
     if (!h->slots) return 0;
     uint64_t hash = newsmine_hash_bytes(key, n);
-    for (size_t i = hash & h->mask;; i = (i + 1) & h->mask) {
+    uint16_t tag = tag_of(hash);
+    for (size_t i = hash & h->mask; h->tags[i]; i = (i + 1) & h->mask) {
         newsmine_hash_slot *s = &h->slots[i];
-        if (!s->key) return 0;
-        if (s->hash == hash && s->key_len == n && memcmp(s->key, key, n) == 0) {
+        if (h->tags[i] == tag && s->hash == hash && s->key_len == n &&
+            memcmp(s->key, key, n) == 0) {
             s->value = value;
             return 1;
         }
     }
+    return 0;
 }
 
 uint32_t newsmine_hash_get(const newsmine_hash *h, const char *key, size_t n)
@@ -131,5 +151,6 @@ uint32_t newsmine_hash_get(const newsmine_hash *h, const char *key, size_t n)
 void newsmine_hash_free(newsmine_hash *h)
 {
     free(h->slots);
+    free(h->tags);
     memset(h, 0, sizeof *h);
 }

@@ -10,14 +10,19 @@
 #include <stdint.h>
 
 typedef struct newsmine_hash_slot {
-    const char *key; /* NULL: empty */
+    const char *key; /* in the arena; the slot is empty when its tag is 0 */
     uint32_t key_len;
     uint32_t value;
     uint64_t hash;
 } newsmine_hash_slot;
 
+/* Beside the slots, one 16-bit tag of each key's hash (0: empty): a probe
+ * reads the small tag array and a slot only where a tag matches. Most
+ * lookups are of words no rule knows, and the tags of the word table fit
+ * in the L2 cache where its slots do not. */
 typedef struct newsmine_hash {
     newsmine_hash_slot *slots;
+    uint16_t *tags;
     size_t mask; /* capacity - 1, capacity a power of two */
     size_t count;
 } newsmine_hash;
@@ -70,6 +75,18 @@ int newsmine_hash_set(newsmine_hash *h, const char *key, size_t n, uint32_t valu
 uint32_t newsmine_hash_get(const newsmine_hash *h, const char *key, size_t n);
 uint32_t newsmine_hash_get_hashed(const newsmine_hash *h, const char *key, size_t n,
                                   uint64_t hash);
+
+/* Starts loading where a lookup of hash will probe first: lookups of many
+ * keys go faster when all are prefetched before the first is made. */
+static inline void newsmine_hash_prefetch(const newsmine_hash *h, uint64_t hash)
+{
+#if defined(__GNUC__)
+    if (h->tags) __builtin_prefetch(&h->tags[hash & h->mask]);
+#else
+    (void)h;
+    (void)hash;
+#endif
+}
 
 void newsmine_hash_free(newsmine_hash *h);
 

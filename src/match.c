@@ -735,7 +735,28 @@ static void prepare(newsmine_matcher *m, const char *text, const newsmine_token 
         m->status = NEWSMINE_ERR_NOMEM;
         return;
     }
+    uint64_t *hashes = newsmine_arena_alloc(m->arena, (token_count + 1) * sizeof *hashes);
+    if (!hashes) {
+        m->status = NEWSMINE_ERR_NOMEM;
+        return;
+    }
+    /* every token folded and hashed, and its probe of the word table
+     * started, before the first lookup: the table is larger than the cache
+     * and most tokens are words no rule knows */
     size_t fold_used = 0;
+    for (size_t i = 0; i < token_count; i++) {
+        const newsmine_token *tok = &tokens[i];
+        size_t n = tok->end - tok->start;
+        if (!grow_scratch(&m->fold, &m->fold_cap, fold_used + 2 * n + 4)) {
+            m->status = NEWSMINE_ERR_NOMEM;
+            return;
+        }
+        size_t fl = fold_token(text + tok->start, n, m->fold + fold_used, &hashes[i]);
+        newsmine_hash_prefetch(&r->words, hashes[i]);
+        m->tok_fold_off[i] = (uint32_t)fold_used;
+        m->tok_fold_len[i] = (uint32_t)fl;
+        fold_used += fl;
+    }
     /* gaps: runs of white space and '-' tokens in front of the tokens */
     uint32_t gaps = 0;
     bool open = false;
@@ -747,18 +768,9 @@ static void prepare(newsmine_matcher *m, const char *text, const newsmine_token 
             if (!open) m->gap_first[++gaps] = (uint32_t)i;
             open = true;
         }
-        size_t n = tok->end - tok->start;
-        if (!grow_scratch(&m->fold, &m->fold_cap, fold_used + 2 * n + 4)) {
-            m->status = NEWSMINE_ERR_NOMEM;
-            return;
-        }
-        uint64_t hash;
-        size_t fl = fold_token(text + tok->start, n, m->fold + fold_used, &hash);
-        m->tok_fold_off[i] = (uint32_t)fold_used;
-        m->tok_fold_len[i] = (uint32_t)fl;
-        uint32_t v = newsmine_hash_get_hashed(&r->words, m->fold + fold_used, fl, hash);
+        uint32_t v = newsmine_hash_get_hashed(&r->words, m->fold + m->tok_fold_off[i],
+                                              m->tok_fold_len[i], hashes[i]);
         const newsmine_word_entry *we = v == UINT32_MAX ? NULL : &r->word_entries[v];
-        fold_used += fl;
         m->tok_entry[i] = we;
         if (units) token_units(m, text, tok, we, (uint32_t)i, gaps);
         open = open && is_hyphen_token(text, tok);
