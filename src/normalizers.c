@@ -10,17 +10,24 @@
 
 /* ------------------------------------------------------------- the pairs */
 
+/* Keys and group names are short and most differ in their first letter:
+ * norms compare them often enough for the call to strcmp to show. */
+static bool same_name(const char *a, const char *b)
+{
+    return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 const char *newsmine_norm_get(const newsmine_norm *norm, const char *key)
 {
     for (size_t i = 0; i < norm->count; i++)
-        if (strcmp(norm->pairs[i].key, key) == 0) return norm->pairs[i].json;
+        if (same_name(norm->pairs[i].key, key)) return norm->pairs[i].json;
     return NULL;
 }
 
 newsmine_status newsmine_norm_set(newsmine_norm *norm, const char *key, const char *json)
 {
     for (size_t i = 0; i < norm->count; i++)
-        if (strcmp(norm->pairs[i].key, key) == 0) {
+        if (same_name(norm->pairs[i].key, key)) {
             norm->pairs[i].json = json;
             return NEWSMINE_OK;
         }
@@ -32,7 +39,7 @@ newsmine_status newsmine_norm_set(newsmine_norm *norm, const char *key, const ch
 static void norm_remove(newsmine_norm *norm, const char *key)
 {
     for (size_t i = 0; i < norm->count; i++)
-        if (strcmp(norm->pairs[i].key, key) == 0) {
+        if (same_name(norm->pairs[i].key, key)) {
             memmove(&norm->pairs[i], &norm->pairs[i + 1],
                     (norm->count - i - 1) * sizeof norm->pairs[0]);
             norm->count--;
@@ -105,7 +112,7 @@ static span group(const build_ctx *b, const char *name)
 {
     if (!b->rule) return (span){NULL, 0};
     for (size_t i = 0; i < b->rule->group_count; i++)
-        if (strcmp(b->rule->groups[i].name, name) == 0) {
+        if (same_name(b->rule->groups[i].name, name)) {
             span sp = group_by_number(b, b->rule->groups[i].number);
             if (sp.s) return sp;
         }
@@ -116,7 +123,7 @@ static bool wanted_column(const char **columns, const char *key)
 {
     if (!columns) return true;
     for (size_t i = 0; columns[i]; i++)
-        if (strcmp(columns[i], key) == 0) return true;
+        if (same_name(columns[i], key)) return true;
     return false;
 }
 
@@ -125,8 +132,7 @@ static newsmine_status merge_row(newsmine_norm *norm, const newsmine_list *list,
 {
     for (size_t k = 1; k < list->column_count; k++) {
         const char *key = list->columns[k];
-        if (key[0] == '_' || strcmp(key, "ambiguous") == 0 || !wanted_column(columns, key))
-            continue;
+        if (key[0] == '_' || same_name(key, "ambiguous") || !wanted_column(columns, key)) continue;
         newsmine_status st;
         const char *json = newsmine_list_cell_json(list, row, k, arena, &st);
         if (json) st = newsmine_norm_set(norm, key, json);
@@ -171,7 +177,7 @@ static bool reserved_group(newsmine_type type, const char *name)
     };
     if (name[0] == '_') return true;
     for (size_t i = 0; reserved[type][i]; i++)
-        if (strcmp(reserved[type][i], name) == 0) return true;
+        if (same_name(reserved[type][i], name)) return true;
     return false;
 }
 
@@ -529,7 +535,7 @@ static const char *const key_order[NEWSMINE_TYPE_COUNT][8] = {
 static int key_rank(newsmine_type type, const char *key)
 {
     for (int i = 0; key_order[type][i]; i++)
-        if (strcmp(key_order[type][i], key) == 0) return i;
+        if (same_name(key_order[type][i], key)) return i;
     return 100;
 }
 
