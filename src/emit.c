@@ -72,18 +72,95 @@ static newsmine_status put_repaired(newsmine_buffer *out, const newsmine_doc *do
     return st ? st : newsmine_buffer_append_uint(out, doc->repaired);
 }
 
+/* JSON escaping of n bytes at s into o (room: 6n); returns the end. */
+static char *escape_into(char *o, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!needs_escape(c)) {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"':
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
+        }
+    }
+    return o;
+}
+
+static char *put_literal(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+
+#define PUT_LITERAL(o, lit) put_literal(o, lit, sizeof lit - 1)
+
+/* One entity record, written in place: the bytes it can take are reserved
+ * once (every escaped byte at most 6, every number at most 20 digits). */
+static newsmine_status emit_entity(const newsmine_doc *doc, const newsmine_entity *e,
+                                   const char *id_json, size_t id_json_len, newsmine_buffer *out)
+{
+    const char *type = newsmine_type_name(e->type);
+    size_t text_len = e->end_byte - e->start_byte, rule_len = strlen(e->rule);
+    size_t need = id_json_len + strlen(type) + 6 * text_len + e->norm_len + 6 * rule_len + 160;
+    if (newsmine_buffer_reserve(out, need)) return NEWSMINE_ERR_NOMEM;
+    char *o = out->data + out->len;
+    o = PUT_LITERAL(o, "{\"doc\":");
+    o = put_literal(o, id_json, id_json_len);
+    o = PUT_LITERAL(o, ",\"type\":\"");
+    o = put_literal(o, type, strlen(type));
+    o = PUT_LITERAL(o, "\",\"start\":");
+    o += newsmine_format_uint(e->start, o);
+    o = PUT_LITERAL(o, ",\"end\":");
+    o += newsmine_format_uint(e->end, o);
+    o = PUT_LITERAL(o, ",\"text\":\"");
+    o = escape_into(o, doc->text + e->start_byte, text_len);
+    o = PUT_LITERAL(o, "\",\"norm\":");
+    o = put_literal(o, e->norm, e->norm_len);
+    o = PUT_LITERAL(o, ",\"rule\":\"");
+    o = escape_into(o, e->rule, rule_len);
+    *o++ = '"';
+    if (doc->repaired) {
+        o = PUT_LITERAL(o, ",\"repaired\":");
+        o += newsmine_format_uint(doc->repaired, o);
+    }
+    o = PUT_LITERAL(o, "}\n");
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+    return NEWSMINE_OK;
+}
+
 static newsmine_status emit_entities(const newsmine_doc *doc, const newsmine_entity *ents,
                                      size_t n, newsmine_buffer *out)
 {
-    newsmine_status st = NEWSMINE_OK;
-    for (size_t i = 0; !st && i < n; i++) {
-        st = put(out, "{\"doc\":");
-        if (!st) st = put_escaped(out, doc->id, doc->id_len);
-        if (!st) st = newsmine_buffer_putc(out, ',');
-        if (!st) st = put_entity_fields(out, doc, &ents[i]);
-        if (!st) st = put_repaired(out, doc);
-        if (!st) st = put(out, "}\n");
-    }
+    if (!n) return NEWSMINE_OK;
+    /* the document's id, escaped once for all its records */
+    newsmine_buffer id = {0};
+    newsmine_status st = put_escaped(&id, doc->id, doc->id_len);
+    for (size_t i = 0; !st && i < n; i++)
+        st = emit_entity(doc, &ents[i], id.data, id.len, out);
+    newsmine_buffer_free(&id);
     return st;
 }
 
