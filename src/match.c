@@ -47,6 +47,7 @@ struct newsmine_matcher {
     uint32_t *gap_first; /* token where the gap count first reaches v */
     size_t gap_first_cap;
     unsigned char *rule_live; /* every clause of the rule passes somewhere */
+    uint32_t *pf_next;        /* per rule: no token before this one passes its prefilter */
     uint32_t *live_class[3];  /* live rules of the trigger classes, UINT32_MAX-ended */
     const newsmine_word_entry **tok_entry; /* per token, in the arena */
     bool verify;
@@ -138,11 +139,11 @@ newsmine_status newsmine_matcher_new(const newsmine_rules *rules, newsmine_match
     m->whole = malloc((max_gaz + 1) * sizeof *m->whole);
     m->pf = calloc(rules->pf_clause_count + 1, sizeof *m->pf);
     m->rule_live = calloc(rules->rule_count + 1, 1);
+    m->pf_next = calloc(rules->rule_count + 1, sizeof *m->pf_next);
     for (int c = 0; c < 3; c++)
         m->live_class[c] = malloc((rules->rule_count + 1) * sizeof *m->live_class[c]);
     if (!m->md || !m->mcontext || !m->jit_stack || !m->last_start || !m->pf || !m->rule_live ||
-        !m->whole ||
-        !m->live_class[0] || !m->live_class[1] || !m->live_class[2]) {
+        !m->pf_next || !m->whole || !m->live_class[0] || !m->live_class[1] || !m->live_class[2]) {
         newsmine_matcher_free(m);
         return NEWSMINE_ERR_NOMEM;
     }
@@ -167,6 +168,7 @@ void newsmine_matcher_free(newsmine_matcher *m)
     free(m->pf);
     free(m->gap_first);
     free(m->rule_live);
+    free(m->pf_next);
     for (int c = 0; c < 3; c++)
         free(m->live_class[c]);
     free(m->key);
@@ -284,16 +286,33 @@ static bool first_bytes_pass(const newsmine_pf_bytes *first, const char *text, s
 }
 
 /* Whether every clause of the rule passes at token i. Tokens are asked in
- * increasing order, so the cursors only move forward. */
+ * increasing order, so the cursors only move forward. When not, no token
+ * before the one noted in pf_next can pass either: a clause that fails at
+ * i passes next where its next interval starts. */
 static bool pf_pass(newsmine_matcher *m, uint32_t rule_index, uint32_t i)
 {
     const newsmine_rules *r = m->rules;
+    uint32_t next = i;
     for (uint32_t c = r->pf_rule_offset[rule_index]; c < r->pf_rule_offset[rule_index + 1]; c++) {
         pf_clause_state *s = &m->pf[c];
         while (s->cursor < s->n && s->hi[s->cursor] < i)
             s->cursor++;
-        if (s->cursor == s->n || s->lo[s->cursor] > i) return false;
+        if (s->cursor == s->n) {
+            next = UINT32_MAX;
+            break;
+        }
+        if (s->lo[s->cursor] > next) next = s->lo[s->cursor];
     }
+    m->pf_next[rule_index] = next;
+    return next == i;
+}
+
+/* A rule the prefilters rule out at token i, as pf_next says: no call.
+ * (Not in verify mode, which checks every answer of the prefilters.) */
+static bool pf_ruled_out(newsmine_matcher *m, uint32_t rule_index, uint32_t i, unsigned types)
+{
+    if (m->verify || i >= m->pf_next[rule_index]) return false;
+    if (m->stats && types >> m->rules->rules[rule_index].type & 1u) m->stats[rule_index].skipped++;
     return true;
 }
 
@@ -366,7 +385,8 @@ static void run_rule_list(newsmine_matcher *m, const uint32_t *ids, size_t n, co
                           size_t len, const newsmine_token *tok, uint32_t token, unsigned types)
 {
     for (size_t i = 0; i < n && ids[i] != UINT32_MAX; i++)
-        try_rule_at(m, ids[i], text, len, tok->start, token, types);
+        if (!pf_ruled_out(m, ids[i], token, types))
+            try_rule_at(m, ids[i], text, len, tok->start, token, types);
 }
 
 static void scan_rule(newsmine_matcher *m, uint32_t rule_index, const char *text, size_t len,
@@ -793,7 +813,8 @@ static void run_live_rules(newsmine_matcher *m, const uint32_t *ids, size_t n, c
                            size_t len, const newsmine_token *tok, uint32_t token, unsigned types)
 {
     for (size_t i = 0; i < n; i++)
-        if (m->rule_live[ids[i]]) try_rule_at(m, ids[i], text, len, tok->start, token, types);
+        if (m->rule_live[ids[i]] && !pf_ruled_out(m, ids[i], token, types))
+            try_rule_at(m, ids[i], text, len, tok->start, token, types);
 }
 
 newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len,
@@ -808,6 +829,7 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
     m->first_limit_rule = NULL;
     m->status = NEWSMINE_OK;
     memset(m->last_start, 0, (r->rule_count + 1) * sizeof *m->last_start);
+    memset(m->pf_next, 0, (r->rule_count + 1) * sizeof *m->pf_next);
     prepare(m, text, tokens, token_count);
 
     for (size_t i = 0; i < token_count && m->status == NEWSMINE_OK; i++) {
