@@ -572,8 +572,10 @@ static size_t drop_nounless_counts(newsmine_candidate *kept, newsmine_norm *norm
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
         if (kept[i].type == NEWSMINE_COUNT && !newsmine_norm_get(&norms[i], "noun")) continue;
-        kept[out] = kept[i];
-        norms[out] = norms[i];
+        if (out != i) { /* a norm is 400 bytes: copied only to close a gap */
+            kept[out] = kept[i];
+            norms[out] = norms[i];
+        }
         out++;
     }
     return out;
@@ -621,8 +623,10 @@ static size_t filter_types(newsmine_candidate *kept, newsmine_norm *norms, size_
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
         if (!(wanted >> kept[i].type & 1u)) continue;
-        kept[out] = kept[i];
-        norms[out] = norms[i];
+        if (out != i) { /* a norm is 400 bytes: copied only to close a gap */
+            kept[out] = kept[i];
+            norms[out] = norms[i];
+        }
         out++;
     }
     return out;
