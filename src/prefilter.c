@@ -251,7 +251,7 @@ static bool set_add_escape_class(charset *cs, unsigned char e)
     return true;
 }
 
-/* \p{...} \P{...} \pL: letters exactly, anything else conservatively. */
+/* \p{...} \P{...} \pL: letters and numbers exactly, anything else conservatively. */
 static bool parse_property(parser *p, charset *cs)
 {
     bool negated = p->s[p->i - 1] == 'P';
@@ -277,6 +277,13 @@ static bool parse_property(parser *p, charset *cs)
         set_range(cs, 'a', 'z', false);
         cs->nonascii = true;
         cs->letter_beyond = true;
+        return true;
+    }
+    /* numbers: the ASCII digits and others beyond ASCII, no letter, no space */
+    if (((len == 1 && name[0] == 'N') || (len == 2 && name[0] == 'N' && name[1] == 'd')) &&
+        !negated) {
+        set_range(cs, '0', '9', false);
+        cs->nonascii = true;
         return true;
     }
     set_everything(cs);

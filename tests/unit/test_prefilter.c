@@ -136,6 +136,9 @@ static void test_gaps(void)
     check_clauses(__LINE__, "(?:\\w+\\s+)+ said\\b", "said/*");
     check_clauses(__LINE__, "[^\"\\n]{1,3} said\\b", "");
     check_clauses(__LINE__, "[^\"\\na-zA-Z]{1,3} said\\b", "said/3");
+    /* \p{N} holds no space: a run of it crosses no gap (other properties may) */
+    check_clauses(__LINE__, "[A-Z][\\p{L}\\p{N}]* \\s+ said\\b", "said/1");
+    check_clauses(__LINE__, "[A-Z][\\p{L}\\p{Zs}]* \\s+ said\\b", "said/*");
     /* a '-' at the edge of the match may belong to a gap, not between letters */
     check_clauses(__LINE__, "- said\\b", "said/1");
     check_clauses(__LINE__, "\\w+ - said\\b", "said/0");
