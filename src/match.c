@@ -48,6 +48,7 @@ struct newsmine_matcher {
     size_t gap_first_cap;
     unsigned char *rule_live; /* every clause of the rule passes somewhere */
     uint32_t *pf_next;        /* per rule: no token before this one passes its prefilter */
+    uint32_t *pf_next_digit;  /* the same for its clauses at tokens that start with a digit */
     uint32_t *live_class[3];  /* live rules of the trigger classes, UINT32_MAX-ended */
     const newsmine_word_entry **tok_entry; /* per token, in the arena */
     bool verify;
@@ -140,10 +141,12 @@ newsmine_status newsmine_matcher_new(const newsmine_rules *rules, newsmine_match
     m->pf = calloc(rules->pf_clause_count + 1, sizeof *m->pf);
     m->rule_live = calloc(rules->rule_count + 1, 1);
     m->pf_next = calloc(rules->rule_count + 1, sizeof *m->pf_next);
+    m->pf_next_digit = calloc(rules->rule_count + 1, sizeof *m->pf_next_digit);
     for (int c = 0; c < 3; c++)
         m->live_class[c] = malloc((rules->rule_count + 1) * sizeof *m->live_class[c]);
     if (!m->md || !m->mcontext || !m->jit_stack || !m->last_start || !m->pf || !m->rule_live ||
-        !m->pf_next || !m->whole || !m->live_class[0] || !m->live_class[1] || !m->live_class[2]) {
+        !m->pf_next || !m->pf_next_digit || !m->whole || !m->live_class[0] || !m->live_class[1] ||
+        !m->live_class[2]) {
         newsmine_matcher_free(m);
         return NEWSMINE_ERR_NOMEM;
     }
@@ -169,6 +172,7 @@ void newsmine_matcher_free(newsmine_matcher *m)
     free(m->gap_first);
     free(m->rule_live);
     free(m->pf_next);
+    free(m->pf_next_digit);
     for (int c = 0; c < 3; c++)
         free(m->live_class[c]);
     free(m->key);
@@ -289,11 +293,26 @@ static bool first_bytes_pass(const newsmine_pf_bytes *first, const char *text, s
  * increasing order, so the cursors only move forward. When not, no token
  * before the one noted in pf_next can pass either: a clause that fails at
  * i passes next where its next interval starts. */
-static bool pf_pass(newsmine_matcher *m, uint32_t rule_index, uint32_t i)
+static bool is_digit_byte(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* The clauses to ask at a token: a rule's own, or those of its matches
+ * that start with a digit when the token does and it has some. */
+static bool digit_clauses(const newsmine_rules *r, uint32_t rule_index, bool digit)
+{
+    return digit && r->pf_digit_offset[rule_index] < r->pf_rule_offset[rule_index + 1];
+}
+
+static bool pf_pass(newsmine_matcher *m, uint32_t rule_index, uint32_t i, bool digit)
 {
     const newsmine_rules *r = m->rules;
+    bool d = digit_clauses(r, rule_index, digit);
+    uint32_t from = d ? r->pf_digit_offset[rule_index] : r->pf_rule_offset[rule_index];
+    uint32_t to = d ? r->pf_rule_offset[rule_index + 1] : r->pf_digit_offset[rule_index];
     uint32_t next = i;
-    for (uint32_t c = r->pf_rule_offset[rule_index]; c < r->pf_rule_offset[rule_index + 1]; c++) {
+    for (uint32_t c = from; c < to; c++) {
         pf_clause_state *s = &m->pf[c];
         while (s->cursor < s->n && s->hi[s->cursor] < i)
             s->cursor++;
@@ -303,15 +322,18 @@ static bool pf_pass(newsmine_matcher *m, uint32_t rule_index, uint32_t i)
         }
         if (s->lo[s->cursor] > next) next = s->lo[s->cursor];
     }
-    m->pf_next[rule_index] = next;
+    (d ? m->pf_next_digit : m->pf_next)[rule_index] = next;
     return next == i;
 }
 
 /* A rule the prefilters rule out at token i, as pf_next says: no call.
  * (Not in verify mode, which checks every answer of the prefilters.) */
-static bool pf_ruled_out(newsmine_matcher *m, uint32_t rule_index, uint32_t i, unsigned types)
+static bool pf_ruled_out(newsmine_matcher *m, uint32_t rule_index, uint32_t i, bool digit,
+                         unsigned types)
 {
-    if (m->verify || i >= m->pf_next[rule_index]) return false;
+    const uint32_t *next =
+        digit_clauses(m->rules, rule_index, digit) ? m->pf_next_digit : m->pf_next;
+    if (m->verify || i >= next[rule_index]) return false;
     if (m->stats && types >> m->rules->rules[rule_index].type & 1u) m->stats[rule_index].skipped++;
     return true;
 }
@@ -361,7 +383,8 @@ static void try_rule_at(newsmine_matcher *m, uint32_t rule_index, const char *te
         m->last_start[rule_index] == RULE_STOPPED)
         return;
     m->last_start[rule_index] = start + 1;
-    if (!first_bytes_pass(&rule->first, text, len, start) || !pf_pass(m, rule_index, token)) {
+    if (!first_bytes_pass(&rule->first, text, len, start) ||
+        !pf_pass(m, rule_index, token, is_digit_byte(text[start]))) {
         if (m->stats) m->stats[rule_index].skipped++;
         if (m->verify) {
             /* the prefilter says no match: check it */
@@ -385,7 +408,7 @@ static void run_rule_list(newsmine_matcher *m, const uint32_t *ids, size_t n, co
                           size_t len, const newsmine_token *tok, uint32_t token, unsigned types)
 {
     for (size_t i = 0; i < n && ids[i] != UINT32_MAX; i++)
-        if (!pf_ruled_out(m, ids[i], token, types))
+        if (!pf_ruled_out(m, ids[i], token, is_digit_byte(text[tok->start]), types))
             try_rule_at(m, ids[i], text, len, tok->start, token, types);
 }
 
@@ -797,7 +820,7 @@ static void prepare(newsmine_matcher *m, const char *text, const newsmine_token 
     }
     for (size_t i = 0; i < r->rule_count; i++) {
         bool live = true;
-        for (uint32_t c = r->pf_rule_offset[i]; c < r->pf_rule_offset[i + 1] && live; c++)
+        for (uint32_t c = r->pf_rule_offset[i]; c < r->pf_digit_offset[i] && live; c++)
             live = m->pf[c].n > 0;
         m->rule_live[i] = live;
     }
@@ -813,7 +836,8 @@ static void run_live_rules(newsmine_matcher *m, const uint32_t *ids, size_t n, c
                            size_t len, const newsmine_token *tok, uint32_t token, unsigned types)
 {
     for (size_t i = 0; i < n; i++)
-        if (m->rule_live[ids[i]] && !pf_ruled_out(m, ids[i], token, types))
+        if (m->rule_live[ids[i]] &&
+            !pf_ruled_out(m, ids[i], token, is_digit_byte(text[tok->start]), types))
             try_rule_at(m, ids[i], text, len, tok->start, token, types);
 }
 
@@ -830,6 +854,7 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
     m->status = NEWSMINE_OK;
     memset(m->last_start, 0, (r->rule_count + 1) * sizeof *m->last_start);
     memset(m->pf_next, 0, (r->rule_count + 1) * sizeof *m->pf_next);
+    memset(m->pf_next_digit, 0, (r->rule_count + 1) * sizeof *m->pf_next_digit);
     prepare(m, text, tokens, token_count);
 
     for (size_t i = 0; i < token_count && m->status == NEWSMINE_OK; i++) {

@@ -1689,69 +1689,194 @@ static int by_cost(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, newsmine_arena *arena,
-                                           newsmine_arena *work, newsmine_pf_clause **clauses,
-                                           size_t *count, newsmine_pf_bytes *first)
+/* ------------------------------------- matches that start with a digit */
+
+/* A match tried at a token that starts with an ASCII digit ("383 attacks")
+ * starts with that digit: the alternatives that begin otherwise (number
+ * words, "about", "several") cannot be taken there, and what they would
+ * have allowed (any number of number words before the noun) does not
+ * widen the bounds. What a node can be at such a start: */
+typedef enum start_fate {
+    START_DEAD, /* every match of it consumes, the first character no digit */
+    START_PASS, /* it matches only the empty string there */
+    START_STOP  /* it may consume the digit: the start is behind it */
+} start_fate;
+
+static bool set_has_digit(const charset *cs)
 {
-    *clauses = NULL;
-    *count = 0;
-    if (first) first->len = 0;
-    newsmine_arena own;
-    newsmine_arena_init(&own);
-    newsmine_arena *scratch = work ? work : &own;
+    return (cs->ascii[0] >> '0' & 0x3FFu) != 0;
+}
+
+static start_fate start_fate_of(const node *nd)
+{
+    switch (nd->kind) {
+    case N_CHAR:
+        return nd->cp >= '0' && nd->cp <= '9' ? START_STOP : START_DEAD;
+    case N_CLASS:
+        return set_has_digit(&nd->set) ? START_STOP : START_DEAD;
+    case N_GROUP:
+        return start_fate_of(nd->kids[0]);
+    case N_REPEAT: {
+        start_fate f = nd->max == 0 ? START_PASS : start_fate_of(nd->kids[0]);
+        if (f == START_DEAD && nd->min == 0) return START_PASS;
+        return f;
+    }
+    case N_ALT: {
+        start_fate most = START_DEAD;
+        for (size_t k = 0; k < nd->nkids; k++) {
+            start_fate f = start_fate_of(nd->kids[k]);
+            if (f > most) most = f;
+        }
+        return most;
+    }
+    case N_CONCAT:
+        for (size_t k = 0; k < nd->nkids; k++) {
+            start_fate f = start_fate_of(nd->kids[k]);
+            if (f != START_PASS) return f;
+        }
+        return START_PASS;
+    default: /* N_EMPTY, N_ASSERT, N_LOOK */
+        return START_PASS;
+    }
+}
+
+/* Cuts from nd, which is at the start of a match that starts with a
+ * digit, what cannot be taken there: branches that are DEAD, and optional
+ * parts that can then only be empty. Inside a repeat of more than one
+ * round nothing is cut: its later rounds are not at the start. */
+static start_fate prune_start(node *nd)
+{
+    switch (nd->kind) {
+    case N_GROUP:
+        return prune_start(nd->kids[0]);
+    case N_REPEAT: {
+        if (nd->max == 0) return START_PASS;
+        start_fate f = nd->max == 1 ? prune_start(nd->kids[0]) : start_fate_of(nd->kids[0]);
+        if (f != START_DEAD) return f;
+        if (nd->min > 0) return START_DEAD;
+        nd->kind = N_EMPTY; /* zero rounds only */
+        nd->nkids = 0;
+        return START_PASS;
+    }
+    case N_ALT: {
+        size_t keep = 0;
+        start_fate most = START_DEAD;
+        for (size_t k = 0; k < nd->nkids; k++) {
+            node *kid = nd->kids[k];
+            start_fate f = prune_start(kid);
+            if (f == START_DEAD) continue;
+            if (f > most) most = f;
+            kid->index = keep;
+            nd->kids[keep++] = kid;
+        }
+        if (keep) nd->nkids = keep;
+        return most;
+    }
+    case N_CONCAT:
+        for (size_t k = 0; k < nd->nkids; k++) {
+            start_fate f = prune_start(nd->kids[k]);
+            if (f != START_PASS) return f;
+        }
+        return START_PASS;
+    default:
+        return start_fate_of(nd);
+    }
+}
+
+/* ------------------------------------------------------------- analysis */
+
+static bool same_clauses(const newsmine_pf_clause *a, size_t na, const newsmine_pf_clause *b,
+                         size_t nb)
+{
+    if (na != nb) return false;
+    for (size_t k = 0; k < na; k++) {
+        if (a[k].unit_count != b[k].unit_count) return false;
+        for (size_t u = 0; u < a[k].unit_count; u++)
+            if (!same_unit(&a[k].units[u], &b[k].units[u]) ||
+                a[k].units[u].max_gaps != b[k].units[u].max_gaps)
+                return false;
+    }
+    return true;
+}
+
+/* The cheapest clauses of an annotated tree, each once, copied into arena. */
+static newsmine_status clauses_of(node *root, newsmine_arena *scratch, newsmine_arena *arena,
+                                  newsmine_pf_clause **clauses, size_t *count)
+{
+    analysis a = {scratch, false};
+    clause_list list = {NULL, 0, 0};
+    if (!collect(&a, root, 0, &list) || !list.count)
+        return a.nomem ? NEWSMINE_ERR_NOMEM : NEWSMINE_OK;
+    qsort(list.items, list.count, sizeof *list.items, by_cost);
+    size_t n = 0;
+    for (size_t k = 0; k < list.count && n < NEWSMINE_PF_MAX_CLAUSES; k++) {
+        bool dup = false;
+        for (size_t j = 0; j < n && !dup; j++)
+            dup = same_units(&list.items[j], &list.items[k]);
+        if (!dup) list.items[n++] = list.items[k];
+    }
+    newsmine_pf_clause *out = newsmine_arena_alloc(arena, n * sizeof *out);
+    if (!out) return NEWSMINE_ERR_NOMEM;
+    for (size_t k = 0; k < n; k++) {
+        const clause *c = &list.items[k];
+        out[k].unit_count = c->count;
+        out[k].units = newsmine_arena_alloc(arena, c->count * sizeof *out[k].units);
+        if (!out[k].units) return NEWSMINE_ERR_NOMEM;
+        for (size_t u = 0; u < c->count; u++) {
+            out[k].units[u] = c->units[u];
+            if (c->units[u].kind == NEWSMINE_PF_WORD &&
+                !(out[k].units[u].text =
+                      newsmine_arena_strndup(arena, c->units[u].text, strlen(c->units[u].text))))
+                return NEWSMINE_ERR_NOMEM;
+        }
+    }
+    *clauses = out;
+    *count = n;
+    return a.nomem ? NEWSMINE_ERR_NOMEM : NEWSMINE_OK;
+}
+
+/* The pattern's tree, annotated; NULL when the analysis cannot read it. */
+static node *analysed_tree(const char *pattern, size_t len, newsmine_arena *scratch, bool digit,
+                           bool *nomem)
+{
     parser p = {(const unsigned char *)pattern, len, 0, scratch, false, false, 0};
     bool caseless = false;
     node *root = parse_alt(&p, &caseless);
-    newsmine_status st = p.nomem ? NEWSMINE_ERR_NOMEM : NEWSMINE_OK;
-    if (root && !p.failed && p.i == p.n) {
-        annotate(root);
-        annotate_gaps(root);
-        if (first) {
-            bytes_info b;
-            bytes_of(root, &b);
-            first->len = b.len;
-            memcpy(first->set, b.set, sizeof first->set);
-        }
-        analysis a = {scratch, false};
-        clause_list list = {NULL, 0, 0};
-        if (collect(&a, root, 0, &list) && list.count) {
-            qsort(list.items, list.count, sizeof *list.items, by_cost);
-            /* the cheapest clauses, each once */
-            size_t n = 0;
-            for (size_t k = 0; k < list.count && n < NEWSMINE_PF_MAX_CLAUSES; k++) {
-                bool dup = false;
-                for (size_t j = 0; j < n && !dup; j++)
-                    dup = same_units(&list.items[j], &list.items[k]);
-                if (!dup) list.items[n++] = list.items[k];
-            }
-            newsmine_pf_clause *out = newsmine_arena_alloc(arena, n * sizeof *out);
-            for (size_t k = 0; out && k < n; k++) {
-                const clause *c = &list.items[k];
-                out[k].unit_count = c->count;
-                out[k].units = newsmine_arena_alloc(arena, c->count * sizeof *out[k].units);
-                if (!out[k].units) {
-                    out = NULL;
-                    break;
-                }
-                for (size_t u = 0; u < c->count; u++) {
-                    out[k].units[u] = c->units[u];
-                    if (c->units[u].kind == NEWSMINE_PF_WORD &&
-                        !(out[k].units[u].text = newsmine_arena_strndup(
-                              arena, c->units[u].text, strlen(c->units[u].text)))) {
-                        out = NULL;
-                        break;
-                    }
-                }
-                if (!out) break;
-            }
-            if (!out) st = NEWSMINE_ERR_NOMEM;
-            else {
-                *clauses = out;
-                *count = n;
-            }
-        }
-        if (a.nomem) st = NEWSMINE_ERR_NOMEM;
+    *nomem |= p.nomem;
+    if (!root || p.failed || p.i != p.n) return NULL;
+    if (digit && prune_start(root) == START_DEAD) return NULL;
+    annotate(root);
+    annotate_gaps(root);
+    return root;
+}
+
+newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, newsmine_arena *arena,
+                                           newsmine_arena *work, newsmine_pf_result *out)
+{
+    memset(out, 0, sizeof *out);
+    newsmine_arena own;
+    newsmine_arena_init(&own);
+    newsmine_arena *scratch = work ? work : &own;
+    bool nomem = false;
+    newsmine_status st = NEWSMINE_OK;
+    node *root = analysed_tree(pattern, len, scratch, false, &nomem);
+    if (root) {
+        bytes_info b;
+        bytes_of(root, &b);
+        out->first.len = b.len;
+        memcpy(out->first.set, b.set, sizeof out->first.set);
+        st = clauses_of(root, scratch, arena, &out->clauses, &out->count);
     }
+    /* the same pattern read again, for the matches that start with a digit */
+    node *digit = root && !st ? analysed_tree(pattern, len, scratch, true, &nomem) : NULL;
+    if (digit) {
+        st = clauses_of(digit, scratch, arena, &out->digit_clauses, &out->digit_count);
+        if (!st && same_clauses(out->clauses, out->count, out->digit_clauses, out->digit_count)) {
+            out->digit_clauses = NULL;
+            out->digit_count = 0;
+        }
+    }
+    if (nomem) st = NEWSMINE_ERR_NOMEM;
     newsmine_arena_reset(scratch);
     newsmine_arena_free(&own);
     return st;

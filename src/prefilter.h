@@ -67,16 +67,27 @@ typedef struct newsmine_pf_bytes {
     uint8_t set[NEWSMINE_PF_BYTES][32];
 } newsmine_pf_bytes;
 
+/* What the analysis of a pattern gives. */
+typedef struct newsmine_pf_result {
+    newsmine_pf_clause *clauses; /* every match satisfies them */
+    size_t count;
+    /* the matches that start with an ASCII digit satisfy these (the
+     * alternatives that start otherwise left out, which may tighten the
+     * bounds); none when they would be the same as clauses */
+    newsmine_pf_clause *digit_clauses;
+    size_t digit_count;
+    newsmine_pf_bytes first; /* len 0: anything */
+} newsmine_pf_result;
+
 /* Analyses the expanded pattern (compiled with PCRE2_UTF | PCRE2_EXTENDED
- * and anchored at token starts). Fills *clauses (in arena) and *count, and
- * *first when not NULL; a pattern the analysis cannot read gives *count ==
- * 0 and first->len == 0. Returns NOMEM only. The analysis works in WORK,
- * which it resets when done (its largest chunk kept: the next analysis on
- * the thread reuses pages already touched), or in memory of its own when
- * WORK is NULL. WORK is not ARENA (it is reset). */
+ * and anchored at token starts) into *out, its clauses in arena. A pattern
+ * the analysis cannot read gives no clause and first.len == 0. Returns
+ * NOMEM only. The analysis works in WORK, which it resets when done (its
+ * largest chunk kept: the next analysis on the thread reuses pages already
+ * touched), or in memory of its own when WORK is NULL. WORK is not ARENA
+ * (it is reset). */
 newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, newsmine_arena *arena,
-                                           newsmine_arena *work, newsmine_pf_clause **clauses,
-                                           size_t *count, newsmine_pf_bytes *first);
+                                           newsmine_arena *work, newsmine_pf_result *out);
 
 /* Whether the tokenizer always makes cp a token of its own (a symbol unit
  * may be made of it). */

@@ -125,9 +125,7 @@ typedef struct compile_job {
     const char *pattern; /* the expanded pattern (in the rule set's arena) */
     size_t len;
     bool analyze;        /* anchored rules: prefilters */
-    newsmine_pf_clause *pf;
-    size_t pf_count;
-    newsmine_pf_bytes first;
+    newsmine_pf_result pf;
     bool jit;
     newsmine_status status;
 } compile_job;
@@ -1227,9 +1225,7 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
 static void run_compile_job(compile_job *j, newsmine_arena *arena, newsmine_arena *work)
 {
     j->jit = pcre2_jit_compile(j->code, PCRE2_JIT_COMPLETE) == 0;
-    if (j->analyze)
-        j->status = newsmine_prefilter_analyze(j->pattern, j->len, arena, work, &j->pf,
-                                               &j->pf_count, &j->first);
+    if (j->analyze) j->status = newsmine_prefilter_analyze(j->pattern, j->len, arena, work, &j->pf);
 }
 
 /* The next job nobody took, or NULL; waits for one unless the caller is
@@ -1845,22 +1841,29 @@ static newsmine_status index_prefilters(loader *ld, index_builder *ib)
     for (size_t c = 0; c < 128; c++)
         r->pf_ascii_symbol[c] = UINT32_MAX;
     r->pf_rule_offset = newsmine_arena_alloc(&r->arena, (r->rule_count + 1) * sizeof(uint32_t));
-    if (!r->pf_rule_offset) return nomem(ld);
+    r->pf_digit_offset = newsmine_arena_alloc(&r->arena, (r->rule_count + 1) * sizeof(uint32_t));
+    if (!r->pf_rule_offset || !r->pf_digit_offset) return nomem(ld);
     vec triples = {.size = sizeof(pf_triple)};
     newsmine_status st = NEWSMINE_OK;
     uint32_t clause = 0;
     for (size_t i = 0; !st && i < r->rule_count; i++) {
         r->pf_rule_offset[i] = clause;
+        r->pf_digit_offset[i] = clause + (uint32_t)r->rules[i].pf_count;
         const newsmine_rule *rule = &r->rules[i];
-        for (size_t c = 0; !st && c < rule->pf_count; c++, clause++)
-            for (size_t k = 0; !st && k < rule->pf[c].unit_count; k++) {
-                const newsmine_pf_unit *u = &rule->pf[c].units[k];
+        /* its clauses, then those of its matches that start with a digit */
+        size_t total = rule->pf_count + rule->pf_digit_count;
+        for (size_t c = 0; !st && c < total; c++, clause++) {
+            const newsmine_pf_clause *cl =
+                c < rule->pf_count ? &rule->pf[c] : &rule->pf_digit[c - rule->pf_count];
+            for (size_t k = 0; !st && k < cl->unit_count; k++) {
+                const newsmine_pf_unit *u = &cl->units[k];
                 uint32_t id;
                 st = pf_unit_id(ld, ib, u, &id);
                 pf_triple *t = st ? NULL : vec_push(&triples);
                 if (!st && !t) st = nomem(ld);
                 if (t) *t = (pf_triple){id, clause, u->max_gaps};
             }
+        }
     }
     r->pf_rule_offset[r->rule_count] = clause;
     r->pf_clause_count = clause;
@@ -1895,9 +1898,11 @@ static newsmine_status collect_compiled(loader *ld)
     for (size_t i = 0; i < r->rule_count && i < c->count; i++) {
         const compile_job *j = c->jobs[i];
         if (j->status) return nomem(ld);
-        r->rules[i].pf = j->pf;
-        r->rules[i].pf_count = j->pf_count;
-        r->rules[i].first = j->first;
+        r->rules[i].pf = j->pf.clauses;
+        r->rules[i].pf_count = j->pf.count;
+        r->rules[i].pf_digit = j->pf.digit_clauses;
+        r->rules[i].pf_digit_count = j->pf.digit_count;
+        r->rules[i].first = j->pf.first;
         r->rules[i].jit = j->jit;
     }
     /* the jobs' allocations now belong to the rule set */

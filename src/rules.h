@@ -131,6 +131,8 @@ typedef struct newsmine_rule {
     bool veto; /* its matches produce nothing but drop the type's entities they overlap */
     size_t pf_count;        /* prefilter clauses read from the pattern (prefilter.h) */
     newsmine_pf_clause *pf;
+    size_t pf_digit_count; /* those of the matches that start with a digit, when not the same */
+    newsmine_pf_clause *pf_digit;
     newsmine_pf_bytes first; /* what the first bytes of a match are */
     const char *pattern;     /* the expanded pattern, as compiled */
     bool jit;                /* JIT code made: pcre2_jit_match may be called */
@@ -183,10 +185,13 @@ struct newsmine_rules {
     size_t gaz_entry_count;
 
     /* prefilters (prefilter.h): the clauses of rule r are the ids
-     * pf_rule_offset[r] .. pf_rule_offset[r + 1] - 1; unit u serves the
-     * members pf_member_offset[u] .. pf_member_offset[u + 1] - 1 */
+     * pf_rule_offset[r] .. pf_digit_offset[r] - 1, those of its matches
+     * that start with a digit pf_digit_offset[r] .. pf_rule_offset[r + 1] - 1
+     * (none: the same as the others); unit u serves the members
+     * pf_member_offset[u] .. pf_member_offset[u + 1] - 1 */
     size_t pf_unit_count, pf_clause_count;
     uint32_t *pf_rule_offset;
+    uint32_t *pf_digit_offset;
     uint32_t *pf_member_offset;
     newsmine_pf_member *pf_members;
     uint32_t pf_digit_unit;          /* a token holding an ASCII digit */
