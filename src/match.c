@@ -677,7 +677,7 @@ static bool is_ascii_letter(unsigned char c)
 }
 
 /* The prefilter units of token i: its symbol, or its ASCII digits and runs
- * of ASCII letters (prefilter.h). */
+ * of ASCII letters, and whether a run is a plural (prefilter.h). */
 static void token_units(newsmine_matcher *m, const char *text, const newsmine_token *tok,
                         const newsmine_word_entry *we, uint32_t i, uint32_t gaps)
 {
@@ -703,6 +703,8 @@ static void token_units(newsmine_matcher *m, const char *text, const newsmine_to
         size_t run = k;
         while (k < n && is_ascii_letter(s[k]))
             k++;
+        if (s[k - 1] == 's' && (k - run == 1 || s[k - 2] != 's') && r->pf_plural_unit != UINT32_MAX)
+            pf_add_unit(m, r->pf_plural_unit, i, gaps);
         const newsmine_word_entry *e = we;
         if (run != 0 || k != n) { /* part of the token: look the run up on its own */
             char low[64];

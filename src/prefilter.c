@@ -1070,7 +1070,7 @@ static bool common_word(const char *w)
 /* Lower is more selective: how often a unit is expected in news text. */
 static unsigned unit_cost(const newsmine_pf_unit *u)
 {
-    if (u->kind == NEWSMINE_PF_DIGIT) return 40;
+    if (u->kind == NEWSMINE_PF_DIGIT || u->kind == NEWSMINE_PF_PLURAL) return 40;
     if (u->kind == NEWSMINE_PF_SYMBOL) return 4;
     if (common_word(u->text)) return 60;
     size_t n = strlen(u->text);
@@ -1365,6 +1365,36 @@ static bool is_exact(analysis *a, const node *nd, bool *letters)
     return true;
 }
 
+/* (?<=[^s]s): the character before is a lower-case s, the one before that
+ * is not (case-sensitive, or the class could hold an upper-case S too). */
+static bool is_plural_lookbehind(const node *nd)
+{
+    if (nd->kind != N_LOOK || nd->ahead || nd->negative) return false;
+    const node *body = unwrap(nd->kids[0]);
+    if (body->kind != N_CONCAT || body->nkids != 2) return false;
+    const node *before = unwrap(body->kids[0]), *last = unwrap(body->kids[1]);
+    return last->kind == N_CHAR && last->cp == 's' && !last->caseless &&
+           (before->kind == N_CLASS || before->kind == N_CHAR) &&
+           (before->kind == N_CLASS
+                ? !set_has(&before->set, 's') && !before->set.approx
+                : before->cp != 's' && !(before->caseless && before->cp == 'S'));
+}
+
+/* Kid j of seq is a plural lookbehind on a character the match consumed
+ * (a kid before it that must consume, only what may be empty between) and
+ * no ASCII letter follows it: the run of ASCII letters that ends there is
+ * a plural unit (prefilter.h), at most at[j] gaps in. */
+static bool plural_clause(analysis *a, const node *seq, size_t j, const uint32_t *at,
+                          clause_list *out)
+{
+    if (!is_plural_lookbehind(seq->kids[j]) || next_may_be_letter(seq->kids[j])) return true;
+    size_t k = j;
+    while (k > 0 && seq->kids[k - 1]->nullable)
+        k--;
+    if (k == 0) return true; /* the s may lie before the match */
+    return single_unit(a, out, (newsmine_pf_unit){NEWSMINE_PF_PLURAL, NULL, 0, 0}, at[j]);
+}
+
 static bool collect_concat(analysis *a, const node *seq, uint32_t offset, clause_list *out)
 {
     size_t n = seq->nkids;
@@ -1377,6 +1407,8 @@ static bool collect_concat(analysis *a, const node *seq, uint32_t offset, clause
         offset = add_runs(offset, seq->kids[k]->runs);
         ex[k] = is_exact(a, seq->kids[k], &letters[k]);
     }
+    for (size_t j = 0; j < n; j++)
+        if (!plural_clause(a, seq, j, at, out)) return false;
     for (size_t k = 0; k < n;) {
         if (!ex[k]) {
             if (!collect(a, seq->kids[k], at[k], out)) return false;

@@ -14,7 +14,11 @@
  *     a whole run of ASCII letters (compared case-folded);
  *   - a symbol: one punctuation character that the tokenizer always makes a
  *     token of its own ($ % ( ) ...);
- *   - a digit: any token holding an ASCII digit (\d without UCP).
+ *   - a digit: any token holding an ASCII digit (\d without UCP);
+ *   - a plural: a whole run of ASCII letters that ends in a lower-case s,
+ *     the letter before it (if any) not an s ("troops", "Britons", the
+ *     "s" of "U.S-s"), read from a lookbehind (?<=[^s]s) after letters that
+ *     nothing alphabetic follows.
  * Only what every match consumes counts (lookbehinds and negative lookaheads
  * are ignored; positive lookaheads count). Whatever the analysis cannot read
  * gives no clause: a rule without clauses is always tried, so a prefilter
@@ -38,7 +42,8 @@
 typedef enum newsmine_pf_kind {
     NEWSMINE_PF_WORD,   /* text: lower-case ASCII letters */
     NEWSMINE_PF_SYMBOL, /* cp: the character */
-    NEWSMINE_PF_DIGIT
+    NEWSMINE_PF_DIGIT,
+    NEWSMINE_PF_PLURAL
 } newsmine_pf_kind;
 
 #define NEWSMINE_PF_UNBOUNDED UINT32_MAX

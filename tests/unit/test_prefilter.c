@@ -44,6 +44,8 @@ static void render(const char *pattern, bool digit, char *out, size_t size)
             else snprintf(gaps, sizeof gaps, "%u", x->max_gaps);
             if (x->kind == NEWSMINE_PF_WORD) snprintf(items[k], 64, "%s/%s", x->text, gaps);
             else if (x->kind == NEWSMINE_PF_DIGIT) snprintf(items[k], 64, "<digit>/%s", gaps);
+            else if (x->kind == NEWSMINE_PF_PLURAL)
+                snprintf(items[k], 64, "<plural>/%s", gaps);
             else snprintf(items[k], 64, "<U+%04X>/%s", (unsigned)x->cp, gaps);
         }
         qsort(items, k, sizeof items[0], (int (*)(const void *, const void *))strcmp);
@@ -159,6 +161,23 @@ static void test_digit_start(void)
     /* no match starts with a digit, or nothing changes: the same clauses */
     check_digit_clauses(__LINE__, "abc \\s+ \\d+", "=");
     check_digit_clauses(__LINE__, "\\d+ \\s+ km\\b", "=");
+}
+
+/* A plural: letters that end in one s ("troops"), read from (?<=[^s]s). */
+static void test_plural(void)
+{
+    check_clauses(__LINE__, "\\d+ \\s+ [a-z][a-z]+(?<=[^s]s)(?![\\w-])", "<digit>/0; <plural>/1");
+    check_clauses(__LINE__, "\\d+ \\s+ [A-Z][a-z]+(?:-[a-z]+)?(?<=[^s]s) \\b",
+                  "<digit>/0; <plural>/1");
+    /* a letter may follow, the s may be an S or follow one, or lie before
+     * the match: no plural */
+    check_clauses(__LINE__, "\\d+ \\s+ [a-z]+(?<=[^s]s)[a-z]*", "<digit>/0");
+    /* (the end of a match is never inside a word) */
+    check_clauses(__LINE__, "\\d+ \\s+ [a-z]+(?<=[^s]s)", "<digit>/0; <plural>/1");
+    check_clauses(__LINE__, "\\d+ \\s+ [a-z]+(?i:(?<=[^s]s))\\b", "<digit>/0");
+    check_clauses(__LINE__, "\\d+ \\s+ [a-z]+(?<=s)\\b", "<digit>/0");
+    check_clauses(__LINE__, "(?<=[^s]s) \\s+ \\d+", "<digit>/1");
+    check_clauses(__LINE__, "(?:\\d+)? (?<=[^s]s) \\b", "");
 }
 
 static void test_gaps(void)
@@ -303,7 +322,7 @@ int main(int argc, char **argv)
     extra_files = argv + 1;
     extra_count = argc - 1;
     static const testlib_case cases[] = {
-        TEST(test_words),       TEST(test_boundaries),  TEST(test_gaps),  TEST(test_units),
-        TEST(test_digit_start), TEST(test_unsupported), TEST(test_verify)};
+        TEST(test_words),       TEST(test_boundaries), TEST(test_gaps),        TEST(test_units),
+        TEST(test_digit_start), TEST(test_plural),     TEST(test_unsupported), TEST(test_verify)};
     return testlib_run(cases, sizeof cases / sizeof *cases);
 }
