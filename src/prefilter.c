@@ -1831,12 +1831,34 @@ static bool same_clauses(const newsmine_pf_clause *a, size_t na, const newsmine_
     return true;
 }
 
-/* The cheapest clauses of an annotated tree, each once, copied into arena. */
-static newsmine_status clauses_of(node *root, newsmine_arena *scratch, newsmine_arena *arena,
-                                  newsmine_pf_clause **clauses, size_t *count)
+/* Clauses (units, words) copied into arena; NULL when out of memory. */
+static newsmine_pf_clause *copy_clauses(const newsmine_pf_clause *from, size_t n,
+                                        newsmine_arena *arena)
+{
+    newsmine_pf_clause *out = newsmine_arena_alloc(arena, n * sizeof *out);
+    for (size_t k = 0; out && k < n; k++) {
+        out[k].unit_count = from[k].unit_count;
+        out[k].units = newsmine_arena_alloc(arena, from[k].unit_count * sizeof *out[k].units);
+        if (!out[k].units) return NULL;
+        for (size_t u = 0; u < from[k].unit_count; u++) {
+            out[k].units[u] = from[k].units[u];
+            const char *w = from[k].units[u].text;
+            if (from[k].units[u].kind == NEWSMINE_PF_WORD &&
+                !(out[k].units[u].text = newsmine_arena_strndup(arena, w, strlen(w))))
+                return NULL;
+        }
+    }
+    return out;
+}
+
+/* The cheapest clauses of an annotated tree, each once, in the scratch. */
+static newsmine_status clauses_of(node *root, newsmine_arena *scratch, newsmine_pf_clause **clauses,
+                                  size_t *count)
 {
     analysis a = {scratch, false};
     clause_list list = {NULL, 0, 0};
+    *clauses = NULL;
+    *count = 0;
     if (!collect(&a, root, 0, &list) || !list.count)
         return a.nomem ? NEWSMINE_ERR_NOMEM : NEWSMINE_OK;
     qsort(list.items, list.count, sizeof *list.items, by_cost);
@@ -1847,21 +1869,10 @@ static newsmine_status clauses_of(node *root, newsmine_arena *scratch, newsmine_
             dup = same_units(&list.items[j], &list.items[k]);
         if (!dup) list.items[n++] = list.items[k];
     }
-    newsmine_pf_clause *out = newsmine_arena_alloc(arena, n * sizeof *out);
+    newsmine_pf_clause *out = newsmine_arena_alloc(scratch, n * sizeof *out);
     if (!out) return NEWSMINE_ERR_NOMEM;
-    for (size_t k = 0; k < n; k++) {
-        const clause *c = &list.items[k];
-        out[k].unit_count = c->count;
-        out[k].units = newsmine_arena_alloc(arena, c->count * sizeof *out[k].units);
-        if (!out[k].units) return NEWSMINE_ERR_NOMEM;
-        for (size_t u = 0; u < c->count; u++) {
-            out[k].units[u] = c->units[u];
-            if (c->units[u].kind == NEWSMINE_PF_WORD &&
-                !(out[k].units[u].text =
-                      newsmine_arena_strndup(arena, c->units[u].text, strlen(c->units[u].text))))
-                return NEWSMINE_ERR_NOMEM;
-        }
-    }
+    for (size_t k = 0; k < n; k++)
+        out[k] = (newsmine_pf_clause){list.items[k].count, list.items[k].units};
     *clauses = out;
     *count = n;
     return a.nomem ? NEWSMINE_ERR_NOMEM : NEWSMINE_OK;
@@ -1891,22 +1902,29 @@ newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, news
     newsmine_arena *scratch = work ? work : &own;
     bool nomem = false;
     newsmine_status st = NEWSMINE_OK;
+    newsmine_pf_clause *clauses = NULL;
     node *root = analysed_tree(pattern, len, scratch, false, &nomem);
     if (root) {
         bytes_info b;
         bytes_of(root, &b);
         out->first.len = b.len;
         memcpy(out->first.set, b.set, sizeof out->first.set);
-        st = clauses_of(root, scratch, arena, &out->clauses, &out->count);
+        st = clauses_of(root, scratch, &clauses, &out->count);
+        if (!st && out->count && !(out->clauses = copy_clauses(clauses, out->count, arena)))
+            st = NEWSMINE_ERR_NOMEM;
     }
-    /* the same pattern read again, for the matches that start with a digit */
+    /* the same pattern read again, for the matches that start with a digit:
+     * one tree at a time in the scratch, the first one's clauses kept in
+     * the rule set's arena */
+    newsmine_arena_reset(scratch);
     node *digit = root && !st ? analysed_tree(pattern, len, scratch, true, &nomem) : NULL;
-    if (digit) {
-        st = clauses_of(digit, scratch, arena, &out->digit_clauses, &out->digit_count);
-        if (!st && same_clauses(out->clauses, out->count, out->digit_clauses, out->digit_count)) {
-            out->digit_clauses = NULL;
-            out->digit_count = 0;
-        }
+    newsmine_pf_clause *digit_clauses = NULL;
+    size_t digit_count = 0;
+    if (digit) st = clauses_of(digit, scratch, &digit_clauses, &digit_count);
+    if (!st && digit && !same_clauses(out->clauses, out->count, digit_clauses, digit_count)) {
+        out->digit_count = digit_count;
+        if (digit_count && !(out->digit_clauses = copy_clauses(digit_clauses, digit_count, arena)))
+            st = NEWSMINE_ERR_NOMEM;
     }
     if (nomem) st = NEWSMINE_ERR_NOMEM;
     newsmine_arena_reset(scratch);
