@@ -1893,8 +1893,9 @@ static node *analysed_tree(const char *pattern, size_t len, newsmine_arena *scra
     return root;
 }
 
-newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, newsmine_arena *arena,
-                                           newsmine_arena *work, newsmine_pf_result *out)
+newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, bool digits,
+                                           newsmine_arena *arena, newsmine_arena *work,
+                                           newsmine_pf_result *out)
 {
     memset(out, 0, sizeof *out);
     newsmine_arena own;
@@ -1917,7 +1918,7 @@ newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, news
      * one tree at a time in the scratch, the first one's clauses kept in
      * the rule set's arena */
     newsmine_arena_reset(scratch);
-    node *digit = root && !st ? analysed_tree(pattern, len, scratch, true, &nomem) : NULL;
+    node *digit = digits && root && !st ? analysed_tree(pattern, len, scratch, true, &nomem) : NULL;
     newsmine_pf_clause *digit_clauses = NULL;
     size_t digit_count = 0;
     if (digit) st = clauses_of(digit, scratch, &digit_clauses, &digit_count);

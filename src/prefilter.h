@@ -85,14 +85,17 @@ typedef struct newsmine_pf_result {
 } newsmine_pf_result;
 
 /* Analyses the expanded pattern (compiled with PCRE2_UTF | PCRE2_EXTENDED
- * and anchored at token starts) into *out, its clauses in arena. A pattern
+ * and anchored at token starts) into *out, its clauses in arena; the
+ * clauses of the matches that start with a digit too when digits is set
+ * (a rule tried at numbers: reading the pattern twice costs start-up). A pattern
  * the analysis cannot read gives no clause and first.len == 0. Returns
  * NOMEM only. The analysis works in WORK, which it resets when done (its
  * largest chunk kept: the next analysis on the thread reuses pages already
  * touched), or in memory of its own when WORK is NULL. WORK is not ARENA
  * (it is reset). */
-newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, newsmine_arena *arena,
-                                           newsmine_arena *work, newsmine_pf_result *out);
+newsmine_status newsmine_prefilter_analyze(const char *pattern, size_t len, bool digits,
+                                           newsmine_arena *arena, newsmine_arena *work,
+                                           newsmine_pf_result *out);
 
 /* Whether the tokenizer always makes cp a token of its own (a symbol unit
  * may be made of it). */

@@ -125,6 +125,7 @@ typedef struct compile_job {
     const char *pattern; /* the expanded pattern (in the rule set's arena) */
     size_t len;
     bool analyze;        /* anchored rules: prefilters */
+    bool digits;         /* tried at numbers: the prefilters of matches that start with a digit */
     newsmine_pf_result pf;
     bool jit;
     newsmine_status status;
@@ -1225,7 +1226,8 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
 static void run_compile_job(compile_job *j, newsmine_arena *arena, newsmine_arena *work)
 {
     j->jit = pcre2_jit_compile(j->code, PCRE2_JIT_COMPLETE) == 0;
-    if (j->analyze) j->status = newsmine_prefilter_analyze(j->pattern, j->len, arena, work, &j->pf);
+    if (j->analyze)
+        j->status = newsmine_prefilter_analyze(j->pattern, j->len, j->digits, arena, work, &j->pf);
 }
 
 /* The next job nobody took, or NULL; waits for one unless the caller is
@@ -1395,7 +1397,9 @@ static newsmine_status rule_end(loader *ld)
             *j = (compile_job){.code = slot->code,
                                .pattern = slot->pattern,
                                .len = strlen(slot->pattern),
-                               .analyze = !(slot->trigger_classes & NEWSMINE_TRIGGER_SCAN)};
+                               .analyze = !(slot->trigger_classes & NEWSMINE_TRIGGER_SCAN),
+                               .digits = (slot->trigger_classes &
+                                          (NEWSMINE_TRIGGER_NUMBER | NEWSMINE_TRIGGER_ANY)) != 0};
             st = compiler_add(ld, j);
             if (st) free(j);
         }

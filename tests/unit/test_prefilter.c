@@ -29,7 +29,8 @@ static void render(const char *pattern, bool digit, char *out, size_t size)
     newsmine_arena_init(&arena);
     newsmine_pf_result pf;
     out[0] = '\0';
-    CHECK_INT(newsmine_prefilter_analyze(pattern, strlen(pattern), &arena, NULL, &pf), NEWSMINE_OK);
+    CHECK_INT(newsmine_prefilter_analyze(pattern, strlen(pattern), true, &arena, NULL, &pf),
+              NEWSMINE_OK);
     const newsmine_pf_clause *clauses = digit ? pf.digit_clauses : pf.clauses;
     size_t n = digit ? pf.digit_count : pf.count;
     if (digit && !n) snprintf(out, size, "=");
