@@ -7,34 +7,19 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char hex[] = "0123456789abcdef";
-
-/* Bytes that must be escaped in a JSON string. */
-static bool needs_escape(unsigned char c)
-{
-    return c < 0x20 || c == '"' || c == '\\';
-}
-
+/* s as a JSON string, appended run by run: the whole text of a document
+ * may pass here, and reserving room for the worst case would be 6 times it. */
 static newsmine_status put_escaped(newsmine_buffer *out, const char *s, size_t n)
 {
-    if (newsmine_buffer_reserve(out, n + 2)) return NEWSMINE_ERR_NOMEM;
-    out->data[out->len++] = '"';
+    if (newsmine_buffer_putc(out, '"')) return NEWSMINE_ERR_NOMEM;
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (!needs_escape(c)) continue;
-        if (newsmine_buffer_append(out, s + run, i - run)) return NEWSMINE_ERR_NOMEM;
-        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        size_t len = 6;
-        switch (c) {
-        case '"': esc[1] = '"'; len = 2; break;
-        case '\\': esc[1] = '\\'; len = 2; break;
-        case '\n': esc[1] = 'n'; len = 2; break;
-        case '\r': esc[1] = 'r'; len = 2; break;
-        case '\t': esc[1] = 't'; len = 2; break;
-        default: break;
-        }
-        if (newsmine_buffer_append(out, esc, len)) return NEWSMINE_ERR_NOMEM;
+        if (!newsmine_json_needs_escape(c)) continue;
+        char esc[6];
+        size_t len = newsmine_json_escape_byte(c, false, esc);
+        if (newsmine_buffer_append(out, s + run, i - run) || newsmine_buffer_append(out, esc, len))
+            return NEWSMINE_ERR_NOMEM;
         run = i + 1;
     }
     if (newsmine_buffer_append(out, s + run, n - run)) return NEWSMINE_ERR_NOMEM;
@@ -77,33 +62,10 @@ static char *escape_into(char *o, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (!needs_escape(c)) {
+        if (newsmine_json_needs_escape(c))
+            o += newsmine_json_escape_byte(c, false, o);
+        else
             *o++ = (char)c;
-            continue;
-        }
-        *o++ = '\\';
-        switch (c) {
-        case '"':
-            *o++ = '"';
-            break;
-        case '\\':
-            *o++ = '\\';
-            break;
-        case '\n':
-            *o++ = 'n';
-            break;
-        case '\r':
-            *o++ = 'r';
-            break;
-        case '\t':
-            *o++ = 't';
-            break;
-        default:
-            memcpy(o, "u00", 3);
-            o[3] = hex[c >> 4];
-            o[4] = hex[c & 15];
-            o += 5;
-        }
     }
     return o;
 }

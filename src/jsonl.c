@@ -3,6 +3,8 @@
  * whatever this reader is unsure of, it leaves to cJSON. */
 #include "jsonl.h"
 
+#include "util.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -228,40 +230,10 @@ newsmine_status newsmine_json_put_string(newsmine_buffer *out, const char *s, si
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c > 31 && c != '"' && c != '\\') {
+        if (newsmine_json_needs_escape(c))
+            o += newsmine_json_escape_byte(c, true, o);
+        else
             *o++ = (char)c;
-            continue;
-        }
-        *o++ = '\\';
-        switch (c) {
-        case '"':
-            *o++ = '"';
-            break;
-        case '\\':
-            *o++ = '\\';
-            break;
-        case '\b':
-            *o++ = 'b';
-            break;
-        case '\f':
-            *o++ = 'f';
-            break;
-        case '\n':
-            *o++ = 'n';
-            break;
-        case '\r':
-            *o++ = 'r';
-            break;
-        case '\t':
-            *o++ = 't';
-            break;
-        default:
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = "0123456789abcdef"[c >> 4];
-            *o++ = "0123456789abcdef"[c & 15];
-        }
     }
     *o++ = '"';
     out->len = (size_t)(o - out->data);

@@ -191,3 +191,25 @@ size_t newsmine_utf8_count(const char *s, size_t n)
         count += ((unsigned char)s[i] & 0xC0) != 0x80;
     return count;
 }
+
+size_t newsmine_json_escape_byte(unsigned char c, bool short_bf, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    char letter = c == '"'                ? '"'
+                  : c == '\\'             ? '\\'
+                  : c == '\n'             ? 'n'
+                  : c == '\r'             ? 'r'
+                  : c == '\t'             ? 't'
+                  : short_bf && c == '\b' ? 'b'
+                  : short_bf && c == '\f' ? 'f'
+                                          : 0;
+    out[0] = '\\';
+    if (letter) {
+        out[1] = letter;
+        return 2;
+    }
+    memcpy(out + 1, "u00", 3);
+    out[4] = hex[c >> 4];
+    out[5] = hex[c & 15];
+    return 6;
+}

@@ -38,6 +38,17 @@ size_t newsmine_utf8_encode(int32_t cp, unsigned char *out);
 /* Code points in n bytes of valid UTF-8. */
 size_t newsmine_utf8_count(const char *s, size_t n);
 
+/* Whether byte c must be escaped in a JSON string: '"', '\\', a control. */
+static inline bool newsmine_json_needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* The escape of such a byte into out (room: 6 bytes), its length: \" \\
+ * \n \r \t, \b and \f when short_bf (as cJSON writes them), the others
+ * as \u00xx. */
+size_t newsmine_json_escape_byte(unsigned char c, bool short_bf, char *out);
+
 /* The decimal digits of v into out (room: 20 bytes, no NUL); their count.
  * By hand: snprintf's cost showed where every entity writes numbers. */
 size_t newsmine_format_uint(uint64_t v, char *out);
