@@ -703,8 +703,11 @@ static void token_units(newsmine_matcher *m, const char *text, const newsmine_to
         size_t run = k;
         while (k < n && is_ascii_letter(s[k]))
             k++;
-        if (s[k - 1] == 's' && (k - run == 1 || s[k - 2] != 's') && r->pf_plural_unit != UINT32_MAX)
-            pf_add_unit(m, r->pf_plural_unit, i, gaps);
+        if (s[k - 1] == 's' && (k - run == 1 || s[k - 2] != 's')) {
+            if (r->pf_plural_unit != UINT32_MAX) pf_add_unit(m, r->pf_plural_unit, i, gaps);
+            if (s[run] >= 'A' && s[run] <= 'Z' && r->pf_plural_capital_unit != UINT32_MAX)
+                pf_add_unit(m, r->pf_plural_capital_unit, i, gaps);
+        }
         const newsmine_word_entry *e = we;
         if (run != 0 || k != n) { /* part of the token: look the run up on its own */
             char low[64];

@@ -1071,6 +1071,7 @@ static bool common_word(const char *w)
 static unsigned unit_cost(const newsmine_pf_unit *u)
 {
     if (u->kind == NEWSMINE_PF_DIGIT || u->kind == NEWSMINE_PF_PLURAL) return 40;
+    if (u->kind == NEWSMINE_PF_PLURAL_CAPITAL) return 12;
     if (u->kind == NEWSMINE_PF_SYMBOL) return 4;
     if (common_word(u->text)) return 60;
     size_t n = strlen(u->text);
@@ -1380,6 +1381,36 @@ static bool is_plural_lookbehind(const node *nd)
                 : before->cp != 's' && !(before->caseless && before->cp == 'S'));
 }
 
+/* Matches ASCII letters only, exactly (a class, a letter, repeats of them). */
+static bool letters_only(const node *nd)
+{
+    nd = unwrap(nd);
+    if (nd->kind == N_REPEAT) return letters_only(nd->kids[0]);
+    if (nd->kind == N_CHAR) return nd->cp < 128 && ((nd->cp | 0x20) - 'a') < 26;
+    if (nd->kind != N_CLASS) return false;
+    const charset *cs = &nd->set;
+    return !cs->nonascii && !cs->letter_beyond && !cs->approx && !cs->ascii[0] &&
+           (cs->ascii[1] & ~LETTER_BITS) == 0 && cs->ascii[1];
+}
+
+/* Matches upper-case ASCII letters only, exactly, one at least. */
+static bool one_capital(const node *nd)
+{
+    nd = unwrap(nd);
+    if (nd->kind == N_CHAR) return !nd->caseless && nd->cp >= 'A' && nd->cp <= 'Z';
+    return nd->kind == N_CLASS && letters_only(nd) && !(nd->set.ascii[1] >> 33 & 0x3FFFFFFu);
+}
+
+/* The letters just before kid j begin at a capital that no letter precedes:
+ * kids from one that matches one capital up to j all match letters only. */
+static bool run_starts_capitalised(const node *seq, size_t j)
+{
+    size_t k = j;
+    while (k > 0 && letters_only(seq->kids[k - 1]))
+        k--;
+    return k < j && one_capital(seq->kids[k]) && !prev_may_be_letter(seq->kids[k]);
+}
+
 /* Kid j of seq is a plural lookbehind on a character the match consumed
  * (a kid before it that must consume, only what may be empty between) and
  * no ASCII letter follows it: the run of ASCII letters that ends there is
@@ -1392,7 +1423,9 @@ static bool plural_clause(analysis *a, const node *seq, size_t j, const uint32_t
     while (k > 0 && seq->kids[k - 1]->nullable)
         k--;
     if (k == 0) return true; /* the s may lie before the match */
-    return single_unit(a, out, (newsmine_pf_unit){NEWSMINE_PF_PLURAL, NULL, 0, 0}, at[j]);
+    newsmine_pf_kind kind =
+        run_starts_capitalised(seq, j) ? NEWSMINE_PF_PLURAL_CAPITAL : NEWSMINE_PF_PLURAL;
+    return single_unit(a, out, (newsmine_pf_unit){kind, NULL, 0, 0}, at[j]);
 }
 
 static bool collect_concat(analysis *a, const node *seq, uint32_t offset, clause_list *out)

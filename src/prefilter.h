@@ -18,7 +18,10 @@
  *   - a plural: a whole run of ASCII letters that ends in a lower-case s,
  *     the letter before it (if any) not an s ("troops", "Britons", the
  *     "s" of "U.S-s"), read from a lookbehind (?<=[^s]s) after letters that
- *     nothing alphabetic follows.
+ *     nothing alphabetic follows;
+ *   - a capitalised plural: a plural whose first letter is an upper-case
+ *     ASCII letter ("Britons"), when the letters before the lookbehind
+ *     begin at a capital no letter precedes.
  * Only what every match consumes counts (lookbehinds and negative lookaheads
  * are ignored; positive lookaheads count). Whatever the analysis cannot read
  * gives no clause: a rule without clauses is always tried, so a prefilter
@@ -43,7 +46,8 @@ typedef enum newsmine_pf_kind {
     NEWSMINE_PF_WORD,   /* text: lower-case ASCII letters */
     NEWSMINE_PF_SYMBOL, /* cp: the character */
     NEWSMINE_PF_DIGIT,
-    NEWSMINE_PF_PLURAL
+    NEWSMINE_PF_PLURAL,
+    NEWSMINE_PF_PLURAL_CAPITAL
 } newsmine_pf_kind;
 
 #define NEWSMINE_PF_UNBOUNDED UINT32_MAX

@@ -1823,6 +1823,9 @@ static newsmine_status pf_unit_id(loader *ld, index_builder *ib, const newsmine_
     case NEWSMINE_PF_PLURAL:
         slot = &r->pf_plural_unit;
         break;
+    case NEWSMINE_PF_PLURAL_CAPITAL:
+        slot = &r->pf_plural_capital_unit;
+        break;
     case NEWSMINE_PF_SYMBOL:
         slot = u->cp < 128 ? &r->pf_ascii_symbol[u->cp] : u->cp == 0x20AC ? &r->pf_euro
                : u->cp == 0xA3                           ? &r->pf_pound
@@ -1844,7 +1847,8 @@ static newsmine_status pf_unit_id(loader *ld, index_builder *ib, const newsmine_
 static newsmine_status index_prefilters(loader *ld, index_builder *ib)
 {
     newsmine_rules *r = ld->rules;
-    r->pf_digit_unit = r->pf_plural_unit = r->pf_euro = r->pf_pound = r->pf_yen = UINT32_MAX;
+    r->pf_digit_unit = r->pf_plural_unit = r->pf_plural_capital_unit = UINT32_MAX;
+    r->pf_euro = r->pf_pound = r->pf_yen = UINT32_MAX;
     for (size_t c = 0; c < 128; c++)
         r->pf_ascii_symbol[c] = UINT32_MAX;
     r->pf_rule_offset = newsmine_arena_alloc(&r->arena, (r->rule_count + 1) * sizeof(uint32_t));

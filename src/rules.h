@@ -196,6 +196,7 @@ struct newsmine_rules {
     newsmine_pf_member *pf_members;
     uint32_t pf_digit_unit;          /* a token holding an ASCII digit */
     uint32_t pf_plural_unit;         /* a run of ASCII letters ending in one s */
+    uint32_t pf_plural_capital_unit; /* such a run that starts with a capital */
     uint32_t pf_ascii_symbol[128];   /* unit of a one-character token, or UINT32_MAX */
     uint32_t pf_euro, pf_pound, pf_yen; /* units of the non-ASCII symbols, or UINT32_MAX */
 

@@ -47,6 +47,8 @@ static void render(const char *pattern, bool digit, char *out, size_t size)
             else if (x->kind == NEWSMINE_PF_DIGIT) snprintf(items[k], 64, "<digit>/%s", gaps);
             else if (x->kind == NEWSMINE_PF_PLURAL)
                 snprintf(items[k], 64, "<plural>/%s", gaps);
+            else if (x->kind == NEWSMINE_PF_PLURAL_CAPITAL)
+                snprintf(items[k], 64, "<Plural>/%s", gaps);
             else snprintf(items[k], 64, "<U+%04X>/%s", (unsigned)x->cp, gaps);
         }
         qsort(items, k, sizeof items[0], (int (*)(const void *, const void *))strcmp);
@@ -170,6 +172,12 @@ static void test_plural(void)
     check_clauses(__LINE__, "\\d+ \\s+ [a-z][a-z]+(?<=[^s]s)(?![\\w-])", "<digit>/0; <plural>/1");
     check_clauses(__LINE__, "\\d+ \\s+ [A-Z][a-z]+(?:-[a-z]+)?(?<=[^s]s) \\b",
                   "<digit>/0; <plural>/1");
+    /* a capital that starts the letters: a capitalised plural */
+    check_clauses(__LINE__, "\\d+ \\s+ [A-Z][a-z]+(?<=[^s]s) \\b", "<digit>/0; <Plural>/1");
+    check_clauses(__LINE__, "\\d+ \\s+ [A-Z][A-Za-z]*[a-z](?<=[^s]s) \\b", "<digit>/0; <Plural>/1");
+    check_clauses(__LINE__, "\\d+ [a-z]* [A-Z][a-z]+(?<=[^s]s) \\b", "<digit>/0; <plural>/0");
+    check_clauses(__LINE__, "\\d+ \\s+ [A-Za-z][a-z]+(?<=[^s]s) \\b", "<digit>/0; <plural>/1");
+    check_clauses(__LINE__, "\\d+ \\s+ (?i:[A-Z])[a-z]+(?<=[^s]s) \\b", "<digit>/0; <plural>/1");
     /* a letter may follow, the s may be an S or follow one, or lie before
      * the match: no plural */
     check_clauses(__LINE__, "\\d+ \\s+ [a-z]+(?<=[^s]s)[a-z]*", "<digit>/0");
