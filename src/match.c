@@ -328,13 +328,19 @@ static bool pf_pass(newsmine_matcher *m, uint32_t rule_index, uint32_t i, bool d
 
 /* A rule the prefilters rule out at token i, as pf_next says: no call.
  * (Not in verify mode, which checks every answer of the prefilters.) */
-static bool pf_ruled_out(newsmine_matcher *m, uint32_t rule_index, uint32_t i, bool digit,
-                         unsigned types)
+static bool pf_ruled_out(newsmine_matcher *m, uint32_t rule_index, uint32_t i, uint32_t start,
+                         bool digit, unsigned types)
 {
     const uint32_t *next =
         digit_clauses(m->rules, rule_index, digit) ? m->pf_next_digit : m->pf_next;
     if (m->verify || i >= next[rule_index]) return false;
-    if (m->stats && types >> m->rules->rules[rule_index].type & 1u) m->stats[rule_index].skipped++;
+    /* counted as try_rule_at counts: once per start, not for a stopped rule */
+    uint32_t *last = &m->last_start[rule_index];
+    if (m->stats && types >> m->rules->rules[rule_index].type & 1u && *last != start + 1 &&
+        *last != RULE_STOPPED) {
+        m->stats[rule_index].skipped++;
+        *last = start + 1;
+    }
     return true;
 }
 
@@ -408,7 +414,7 @@ static void run_rule_list(newsmine_matcher *m, const uint32_t *ids, size_t n, co
                           size_t len, const newsmine_token *tok, uint32_t token, unsigned types)
 {
     for (size_t i = 0; i < n && ids[i] != UINT32_MAX; i++)
-        if (!pf_ruled_out(m, ids[i], token, is_digit_byte(text[tok->start]), types))
+        if (!pf_ruled_out(m, ids[i], token, tok->start, is_digit_byte(text[tok->start]), types))
             try_rule_at(m, ids[i], text, len, tok->start, token, types);
 }
 
@@ -842,7 +848,7 @@ static void run_live_rules(newsmine_matcher *m, const uint32_t *ids, size_t n, c
 {
     for (size_t i = 0; i < n; i++)
         if (m->rule_live[ids[i]] &&
-            !pf_ruled_out(m, ids[i], token, is_digit_byte(text[tok->start]), types))
+            !pf_ruled_out(m, ids[i], token, tok->start, is_digit_byte(text[tok->start]), types))
             try_rule_at(m, ids[i], text, len, tok->start, token, types);
 }
 

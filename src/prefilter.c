@@ -1367,7 +1367,8 @@ static bool is_exact(analysis *a, const node *nd, bool *letters)
 }
 
 /* (?<=[^s]s): the character before is a lower-case s, the one before that
- * is not (case-sensitive, or the class could hold an upper-case S too). */
+ * is not (case-sensitive, or the class could hold an upper-case S too; and
+ * no caseless item beyond ASCII, as LONG S folds to s). */
 static bool is_plural_lookbehind(const node *nd)
 {
     if (nd->kind != N_LOOK || nd->ahead || nd->negative) return false;
@@ -1377,8 +1378,9 @@ static bool is_plural_lookbehind(const node *nd)
     return last->kind == N_CHAR && last->cp == 's' && !last->caseless &&
            (before->kind == N_CLASS || before->kind == N_CHAR) &&
            (before->kind == N_CLASS
-                ? !set_has(&before->set, 's') && !before->set.approx
-                : before->cp != 's' && !(before->caseless && before->cp == 'S'));
+                ? !set_has(&before->set, 's') && !before->set.approx && !before->set.letter_beyond
+                : before->cp != 's' &&
+                      !(before->caseless && (before->cp == 'S' || before->cp >= 128)));
 }
 
 /* Matches ASCII letters only, exactly (a class, a letter, repeats of them). */
@@ -1665,8 +1667,13 @@ static void bytes_of(const node *nd, bytes_info *out)
             bytes_info b;
             bytes_of(nd->kids[k], &b);
             if (b.len == 0 && !b.fixed) {
-                /* an optional part: the next byte begins it or what follows */
-                if (seq_nullable(nd, k)) break;
+                /* an optional part: the next byte begins it or what follows;
+                 * when all the rest may be empty, nothing more is known,
+                 * not even the length */
+                if (seq_nullable(nd, k)) {
+                    out->fixed = false;
+                    break;
+                }
                 memset(out->set[out->size], 0, 32);
                 for (size_t j = k; j < nd->nkids; j++) {
                     first_byte_set(nd->kids[j], out->set[out->size]);

@@ -232,14 +232,25 @@ static cJSON *member(const cJSON *obj, const char *name)
     return found;
 }
 
-/* True when the JSON text holds the escape \u0000: cJSON strings end at a
- * NUL, so a text with one inside would be cut short without a word. */
-static bool has_nul_escape(const char *s, size_t n)
+static bool is_hex(char c)
 {
-    for (const char *end = s + n; (s = memchr(s, '\\', (size_t)(end - s))) && end - s >= 6; s += 2)
-        if (s[1] == 'u' && memcmp(s + 2, "0000", 4) == 0) return true;
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* cJSON reads the escape \u0000, and a \u without four hex digits, as
+ * U+0000 and ends the string there without a word: such a line is
+ * refused. The reason, or NULL. */
+static const char *bad_unicode_escape(const char *s, size_t n)
+{
     /* s += 2: the escaped character is not a backslash that starts an escape */
-    return false;
+    for (const char *end = s + n; (s = memchr(s, '\\', (size_t)(end - s))) && end - s >= 6;
+         s += 2) {
+        if (s[1] != 'u') continue;
+        if (!is_hex(s[2]) || !is_hex(s[3]) || !is_hex(s[4]) || !is_hex(s[5]))
+            return "\\u without four hex digits in a JSON string";
+        if (memcmp(s + 2, "0000", 4) == 0) return "\\u0000 (NUL) in a JSON string is not supported";
+    }
+    return NULL;
 }
 
 /* Keys a document record writes itself: a field of that name is not
@@ -280,8 +291,8 @@ static newsmine_status deliver_json(newsmine_reader *r, cJSON *obj, unsigned lon
         return reject(r, line, raw, raw_len, "no \"%s\" field", r->text_field);
     if (!cJSON_IsString(text))
         return reject(r, line, raw, raw_len, "\"%s\" is not a string", r->text_field);
-    if (has_nul_escape(r->text.data, r->text.len))
-        return reject(r, line, raw, raw_len, "\\u0000 (NUL) in a JSON string is not supported");
+    const char *bad = bad_unicode_escape(r->text.data, r->text.len);
+    if (bad) return reject(r, line, raw, raw_len, "%s", bad);
     newsmine_status st = id_from_json(r, member(obj, r->id_field), line);
     /* cJSON already holds valid UTF-8: the line was repaired before parsing.
      * The text is copied to where it can be padded (cJSON's block may hold

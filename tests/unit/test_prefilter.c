@@ -185,8 +185,39 @@ static void test_plural(void)
     check_clauses(__LINE__, "\\d+ \\s+ [a-z]+(?<=[^s]s)", "<digit>/0; <plural>/1");
     check_clauses(__LINE__, "\\d+ \\s+ [a-z]+(?i:(?<=[^s]s))\\b", "<digit>/0");
     check_clauses(__LINE__, "\\d+ \\s+ [a-z]+(?<=s)\\b", "<digit>/0");
+    /* LONG S folds to s: the letter before may be an s */
+    check_clauses(__LINE__, "\\d+ \\s+ [a-z]+(?<=(?i:\\x{17F})s) \\b", "<digit>/0");
+    check_clauses(__LINE__, "\\d+ \\s+ [a-z]+(?<=(?i:[\\x{17F}x])s) \\b", "<digit>/0");
     check_clauses(__LINE__, "(?<=[^s]s) \\s+ \\d+", "<digit>/1");
     check_clauses(__LINE__, "(?:\\d+)? (?<=[^s]s) \\b", "");
+}
+
+/* Whether the first-bytes check of a pattern lets text through. */
+static bool first_bytes_allow(const char *pattern, const char *text)
+{
+    newsmine_arena arena;
+    newsmine_arena_init(&arena);
+    newsmine_pf_result pf;
+    CHECK_INT(newsmine_prefilter_analyze(pattern, strlen(pattern), false, &arena, NULL, &pf),
+              NEWSMINE_OK);
+    bool allow = pf.first.len <= strlen(text);
+    for (uint32_t j = 0; j < pf.first.len && allow; j++) {
+        unsigned char b = (unsigned char)text[j];
+        allow = pf.first.set[j][b >> 3] >> (b & 7) & 1u;
+    }
+    newsmine_arena_free(&arena);
+    return allow;
+}
+
+static void test_first_bytes(void)
+{
+    CHECK(first_bytes_allow("\\d+ \\s+ troops", "5 troops"));
+    CHECK(!first_bytes_allow("\\d+ \\s+ troops", "about"));
+    /* a group that may be empty as a whole: what follows it may come first */
+    CHECK(first_bytes_allow("(?<a>(?:about\\s+)?) \\d+ \\s+ troops\\b", "about 5 troops"));
+    CHECK(first_bytes_allow("(?<a>(?:about\\s+)?) \\d+ \\s+ troops\\b", "5 troops"));
+    CHECK(first_bytes_allow("((|(\\w)))s", "As"));
+    CHECK(first_bytes_allow("((|(\\w)))s", "s"));
 }
 
 static void test_gaps(void)
@@ -331,7 +362,8 @@ int main(int argc, char **argv)
     extra_files = argv + 1;
     extra_count = argc - 1;
     static const testlib_case cases[] = {
-        TEST(test_words),       TEST(test_boundaries), TEST(test_gaps),        TEST(test_units),
-        TEST(test_digit_start), TEST(test_plural),     TEST(test_unsupported), TEST(test_verify)};
+        TEST(test_words),       TEST(test_boundaries),  TEST(test_gaps),
+        TEST(test_units),       TEST(test_digit_start), TEST(test_plural),
+        TEST(test_first_bytes), TEST(test_unsupported), TEST(test_verify)};
     return testlib_run(cases, sizeof cases / sizeof *cases);
 }

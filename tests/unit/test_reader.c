@@ -279,7 +279,9 @@ static void test_jsonl_rejections(void)
                "{\"text\":\"ok\"} trailing\n"
                "{\"text\":\"cut\"\n"
                "{\"text\":\"a\\u0000b\"}\n"
-               "{\"text\":\"fine\"}\n",
+               "{\"text\":\"fine\"}\n"
+               "{\"text\":\"cut \\uZZZZ short\"}\n"
+               "{\"text\":\"a \\\\uZZZZ is no escape\"}\n",
                "reject in:1|malformed JSON near column 3|{bad\n"
                "reject in:2|no \"text\" field|{\"id\":\"x\"}\n"
                "reject in:3|\"text\" is not a string|{\"text\":7}\n"
@@ -292,7 +294,10 @@ static void test_jsonl_rejections(void)
                "reject in:10|malformed JSON near column 13|{\"text\":\"cut\"\n"
                "reject in:11|\\u0000 (NUL) in a JSON string is not supported|"
                "{\"text\":\"a\\u0000b\"}\n"
-               "doc in:12|line 12|repaired 0|date -|meta {}|fine\n");
+               "doc in:12|line 12|repaired 0|date -|meta {}|fine\n"
+               "reject in:13|\\u without four hex digits in a JSON string|"
+               "{\"text\":\"cut \\uZZZZ short\"}\n"
+               "doc in:14|line 14|repaired 0|date -|meta {}|a \\uZZZZ is no escape\n");
     /* the raw bytes of a rejected line are as read, before repair */
     CHECK_READ(&o, "{\"text\":\"\xFF\"\n", "reject in:1|malformed JSON near column 11|{\"text\":\"\xFF\"\n");
 }
