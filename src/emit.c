@@ -31,43 +31,11 @@ static newsmine_status put(newsmine_buffer *out, const char *s)
     return newsmine_buffer_append(out, s, strlen(s));
 }
 
-/* "type":..,"start":..,"end":..,"text":..,"norm":..,"rule":.. */
-static newsmine_status put_entity_fields(newsmine_buffer *out, const newsmine_doc *doc,
-                                         const newsmine_entity *e)
-{
-    newsmine_status st = put(out, "\"type\":\"");
-    if (!st) st = put(out, newsmine_type_name(e->type));
-    if (!st) st = put(out, "\",\"start\":");
-    if (!st) st = newsmine_buffer_append_uint(out, e->start);
-    if (!st) st = put(out, ",\"end\":");
-    if (!st) st = newsmine_buffer_append_uint(out, e->end);
-    if (!st) st = put(out, ",\"text\":");
-    if (!st) st = put_escaped(out, doc->text + e->start_byte, e->end_byte - e->start_byte);
-    if (!st) st = put(out, ",\"norm\":");
-    if (!st) st = newsmine_buffer_append(out, e->norm, e->norm_len);
-    if (!st) st = put(out, ",\"rule\":");
-    if (!st) st = put_escaped(out, e->rule, strlen(e->rule));
-    return st;
-}
-
 static newsmine_status put_repaired(newsmine_buffer *out, const newsmine_doc *doc)
 {
     if (!doc->repaired) return NEWSMINE_OK;
     newsmine_status st = put(out, ",\"repaired\":");
     return st ? st : newsmine_buffer_append_uint(out, doc->repaired);
-}
-
-/* JSON escaping of n bytes at s into o (room: 6n); returns the end. */
-static char *escape_into(char *o, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (newsmine_json_needs_escape(c))
-            o += newsmine_json_escape_byte(c, false, o);
-        else
-            *o++ = (char)c;
-    }
-    return o;
 }
 
 static char *put_literal(char *o, const char *s, size_t n)
@@ -78,36 +46,45 @@ static char *put_literal(char *o, const char *s, size_t n)
 
 #define PUT_LITERAL(o, lit) put_literal(o, lit, sizeof lit - 1)
 
-/* One entity record, written in place: the bytes it can take are reserved
- * once (every escaped byte at most 6, every number at most 20 digits). */
-static newsmine_status emit_entity(const newsmine_doc *doc, const newsmine_entity *e,
-                                   const char *id_json, size_t id_json_len, newsmine_buffer *out)
+/* The most bytes put_entity_fields writes for e, and a little more: every
+ * escaped byte at most 6, every number at most 20 digits. */
+static size_t entity_fields_bound(const newsmine_entity *e)
+{
+    return strlen(newsmine_type_name(e->type)) + 6 * (e->end_byte - e->start_byte) + e->norm_len +
+           6 * strlen(e->rule) + 120;
+}
+
+/* "type":..,"start":..,"end":..,"text":..,"norm":..,"rule":.. written in
+ * place (room: entity_fields_bound); returns the end. */
+static char *put_entity_fields(char *o, const newsmine_doc *doc, const newsmine_entity *e)
 {
     const char *type = newsmine_type_name(e->type);
-    size_t text_len = e->end_byte - e->start_byte, rule_len = strlen(e->rule);
-    size_t need = id_json_len + strlen(type) + 6 * text_len + e->norm_len + 6 * rule_len + 160;
-    if (newsmine_buffer_reserve(out, need)) return NEWSMINE_ERR_NOMEM;
-    char *o = out->data + out->len;
-    o = PUT_LITERAL(o, "{\"doc\":");
-    o = put_literal(o, id_json, id_json_len);
-    o = PUT_LITERAL(o, ",\"type\":\"");
+    o = PUT_LITERAL(o, "\"type\":\"");
     o = put_literal(o, type, strlen(type));
     o = PUT_LITERAL(o, "\",\"start\":");
     o += newsmine_format_uint(e->start, o);
     o = PUT_LITERAL(o, ",\"end\":");
     o += newsmine_format_uint(e->end, o);
     o = PUT_LITERAL(o, ",\"text\":\"");
-    o = escape_into(o, doc->text + e->start_byte, text_len);
+    o = newsmine_json_escape_into(o, doc->text + e->start_byte, e->end_byte - e->start_byte, false);
     o = PUT_LITERAL(o, "\",\"norm\":");
     o = put_literal(o, e->norm, e->norm_len);
     o = PUT_LITERAL(o, ",\"rule\":\"");
-    o = escape_into(o, e->rule, rule_len);
+    o = newsmine_json_escape_into(o, e->rule, strlen(e->rule), false);
     *o++ = '"';
-    if (doc->repaired) {
-        o = PUT_LITERAL(o, ",\"repaired\":");
-        o += newsmine_format_uint(doc->repaired, o);
-    }
-    o = PUT_LITERAL(o, "}\n");
+    return o;
+}
+
+/* Writes what put_entity_fields writes for e, between before and after. */
+static newsmine_status put_entity(newsmine_buffer *out, const newsmine_doc *doc,
+                                  const newsmine_entity *e, const char *before, size_t before_len,
+                                  const char *after, size_t after_len)
+{
+    if (newsmine_buffer_reserve(out, before_len + entity_fields_bound(e) + after_len))
+        return NEWSMINE_ERR_NOMEM;
+    char *o = put_literal(out->data + out->len, before, before_len);
+    o = put_entity_fields(o, doc, e);
+    o = put_literal(o, after, after_len);
     out->len = (size_t)(o - out->data);
     out->data[out->len] = '\0';
     return NEWSMINE_OK;
@@ -117,12 +94,17 @@ static newsmine_status emit_entities(const newsmine_doc *doc, const newsmine_ent
                                      size_t n, newsmine_buffer *out)
 {
     if (!n) return NEWSMINE_OK;
-    /* the document's id, escaped once for all its records */
-    newsmine_buffer id = {0};
-    newsmine_status st = put_escaped(&id, doc->id, doc->id_len);
+    /* what opens and closes each record, the id escaped once for all */
+    newsmine_buffer open = {0}, close = {0};
+    newsmine_status st = put(&open, "{\"doc\":");
+    if (!st) st = put_escaped(&open, doc->id, doc->id_len);
+    if (!st) st = newsmine_buffer_putc(&open, ',');
+    if (!st) st = put_repaired(&close, doc);
+    if (!st) st = put(&close, "}\n");
     for (size_t i = 0; !st && i < n; i++)
-        st = emit_entity(doc, &ents[i], id.data, id.len, out);
-    newsmine_buffer_free(&id);
+        st = put_entity(out, doc, &ents[i], open.data, open.len, close.data, close.len);
+    newsmine_buffer_free(&open);
+    newsmine_buffer_free(&close);
     return st;
 }
 
@@ -151,11 +133,8 @@ static newsmine_status emit_document(const newsmine_doc *doc, const newsmine_ent
         if (!st) st = put_escaped(out, doc->text, doc->text_len);
     }
     if (!st) st = put(out, ",\"entities\":[");
-    for (size_t i = 0; !st && i < n; i++) {
-        st = put(out, i ? ",{" : "{");
-        if (!st) st = put_entity_fields(out, doc, &ents[i]);
-        if (!st) st = newsmine_buffer_putc(out, '}');
-    }
+    for (size_t i = 0; !st && i < n; i++)
+        st = put_entity(out, doc, &ents[i], i ? ",{" : "{", i ? 2 : 1, "}", 1);
     if (!st) st = put(out, "]}\n");
     return st;
 }

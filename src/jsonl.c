@@ -228,13 +228,7 @@ newsmine_status newsmine_json_put_string(newsmine_buffer *out, const char *s, si
     if (newsmine_buffer_reserve(out, 6 * n + 2)) return NEWSMINE_ERR_NOMEM;
     char *o = out->data + out->len;
     *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (newsmine_json_needs_escape(c))
-            o += newsmine_json_escape_byte(c, true, o);
-        else
-            *o++ = (char)c;
-    }
+    o = newsmine_json_escape_into(o, s, n, true);
     *o++ = '"';
     out->len = (size_t)(o - out->data);
     out->data[out->len] = '\0';

@@ -289,10 +289,6 @@ static bool first_bytes_pass(const newsmine_pf_bytes *first, const char *text, s
     return true;
 }
 
-/* Whether every clause of the rule passes at token i. Tokens are asked in
- * increasing order, so the cursors only move forward. When not, no token
- * before the one noted in pf_next can pass either: a clause that fails at
- * i passes next where its next interval starts. */
 static bool is_digit_byte(char c)
 {
     return c >= '0' && c <= '9';
@@ -305,6 +301,11 @@ static bool digit_clauses(const newsmine_rules *r, uint32_t rule_index, bool dig
     return digit && r->pf_digit_offset[rule_index] < r->pf_rule_offset[rule_index + 1];
 }
 
+/* Whether every clause of the rule (those of digit starts, at a token that
+ * starts with a digit) passes at token i. Tokens are asked in increasing
+ * order, so the cursors only move forward. When not, no token before the
+ * one noted in pf_next can pass either: a clause that fails at i passes
+ * next where its next interval starts. */
 static bool pf_pass(newsmine_matcher *m, uint32_t rule_index, uint32_t i, bool digit)
 {
     const newsmine_rules *r = m->rules;

@@ -1779,7 +1779,11 @@ static bool set_has_digit(const charset *cs)
     return (cs->ascii[0] >> '0' & 0x3FFu) != 0;
 }
 
-static start_fate start_fate_of(const node *nd)
+/* What nd can be at the start of a match that starts with a digit. With
+ * cut, what cannot be taken there is cut from it: branches that are DEAD,
+ * and optional parts that can then only be empty. Inside a repeat of more
+ * than one round nothing is cut: its later rounds are not at the start. */
+static start_fate at_digit_start(node *nd, bool cut)
 {
     switch (nd->kind) {
     case N_CHAR:
@@ -1787,47 +1791,16 @@ static start_fate start_fate_of(const node *nd)
     case N_CLASS:
         return set_has_digit(&nd->set) ? START_STOP : START_DEAD;
     case N_GROUP:
-        return start_fate_of(nd->kids[0]);
-    case N_REPEAT: {
-        start_fate f = nd->max == 0 ? START_PASS : start_fate_of(nd->kids[0]);
-        if (f == START_DEAD && nd->min == 0) return START_PASS;
-        return f;
-    }
-    case N_ALT: {
-        start_fate most = START_DEAD;
-        for (size_t k = 0; k < nd->nkids; k++) {
-            start_fate f = start_fate_of(nd->kids[k]);
-            if (f > most) most = f;
-        }
-        return most;
-    }
-    case N_CONCAT:
-        for (size_t k = 0; k < nd->nkids; k++) {
-            start_fate f = start_fate_of(nd->kids[k]);
-            if (f != START_PASS) return f;
-        }
-        return START_PASS;
-    default: /* N_EMPTY, N_ASSERT, N_LOOK */
-        return START_PASS;
-    }
-}
-
-/* Cuts from nd, which is at the start of a match that starts with a
- * digit, what cannot be taken there: branches that are DEAD, and optional
- * parts that can then only be empty. Inside a repeat of more than one
- * round nothing is cut: its later rounds are not at the start. */
-static start_fate prune_start(node *nd)
-{
-    switch (nd->kind) {
-    case N_GROUP:
-        return prune_start(nd->kids[0]);
+        return at_digit_start(nd->kids[0], cut);
     case N_REPEAT: {
         if (nd->max == 0) return START_PASS;
-        start_fate f = nd->max == 1 ? prune_start(nd->kids[0]) : start_fate_of(nd->kids[0]);
+        start_fate f = at_digit_start(nd->kids[0], cut && nd->max == 1);
         if (f != START_DEAD) return f;
         if (nd->min > 0) return START_DEAD;
-        nd->kind = N_EMPTY; /* zero rounds only */
-        nd->nkids = 0;
+        if (cut) { /* zero rounds only */
+            nd->kind = N_EMPTY;
+            nd->nkids = 0;
+        }
         return START_PASS;
     }
     case N_ALT: {
@@ -1835,23 +1808,25 @@ static start_fate prune_start(node *nd)
         start_fate most = START_DEAD;
         for (size_t k = 0; k < nd->nkids; k++) {
             node *kid = nd->kids[k];
-            start_fate f = prune_start(kid);
+            start_fate f = at_digit_start(kid, cut);
             if (f == START_DEAD) continue;
             if (f > most) most = f;
-            kid->index = keep;
-            nd->kids[keep++] = kid;
+            if (cut) {
+                kid->index = keep;
+                nd->kids[keep++] = kid;
+            }
         }
         if (keep) nd->nkids = keep;
         return most;
     }
     case N_CONCAT:
         for (size_t k = 0; k < nd->nkids; k++) {
-            start_fate f = prune_start(nd->kids[k]);
+            start_fate f = at_digit_start(nd->kids[k], cut);
             if (f != START_PASS) return f;
         }
         return START_PASS;
-    default:
-        return start_fate_of(nd);
+    default: /* N_EMPTY, N_ASSERT, N_LOOK */
+        return START_PASS;
     }
 }
 
@@ -1927,7 +1902,7 @@ static node *analysed_tree(const char *pattern, size_t len, newsmine_arena *scra
     node *root = parse_alt(&p, &caseless);
     *nomem |= p.nomem;
     if (!root || p.failed || p.i != p.n) return NULL;
-    if (digit && prune_start(root) == START_DEAD) return NULL;
+    if (digit && at_digit_start(root, true) == START_DEAD) return NULL;
     annotate(root);
     annotate_gaps(root);
     return root;

@@ -253,12 +253,13 @@ static const char *bad_unicode_escape(const char *s, size_t n)
     return NULL;
 }
 
-/* Keys a document record writes itself: a field of that name is not
- * passed through (it would be a duplicate key). */
-static bool is_reserved_key(const char *key)
+/* A top-level field the document record carries as metadata: not the id
+ * nor the text, nor a key the record writes itself (it would be a
+ * duplicate key). */
+static bool is_metadata_key(const newsmine_reader *r, const char *key)
 {
-    return strcmp(key, "doc") == 0 || strcmp(key, "entities") == 0 ||
-           strcmp(key, "repaired") == 0;
+    return strcmp(key, r->text_field) != 0 && strcmp(key, r->id_field) != 0 &&
+           strcmp(key, "doc") != 0 && strcmp(key, "entities") != 0 && strcmp(key, "repaired") != 0;
 }
 
 /* The top-level fields other than the id and the text, as one JSON object. */
@@ -267,9 +268,7 @@ static char *metadata_json(newsmine_reader *r, cJSON *obj)
     cJSON *meta = cJSON_CreateObject();
     if (!meta) return NULL;
     for (cJSON *f = obj->child; f; f = f->next) {
-        if (!f->string || strcmp(f->string, r->text_field) == 0 ||
-            strcmp(f->string, r->id_field) == 0 || is_reserved_key(f->string))
-            continue;
+        if (!f->string || !is_metadata_key(r, f->string)) continue;
         cJSON *copy = cJSON_Duplicate(f, 1);
         /* adding copies the key: it can fail too, and would drop the field */
         if (!copy || !cJSON_AddItemToObject(meta, f->string, copy)) {
@@ -338,9 +337,7 @@ static newsmine_status flat_metadata(newsmine_reader *r, size_t count)
     for (size_t i = 0; i < count && !st; i++) {
         const newsmine_json_member *m = &r->members[i];
         const char *key = r->strings.data + m->key;
-        if (strcmp(key, r->text_field) == 0 || strcmp(key, r->id_field) == 0 ||
-            is_reserved_key(key))
-            continue;
+        if (!is_metadata_key(r, key)) continue;
         if (!first) st = newsmine_buffer_putc(out, ',');
         first = false;
         if (!st) st = newsmine_json_put_string(out, key, m->key_len);

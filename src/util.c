@@ -213,3 +213,15 @@ size_t newsmine_json_escape_byte(unsigned char c, bool short_bf, char *out)
     out[5] = hex[c & 15];
     return 6;
 }
+
+char *newsmine_json_escape_into(char *o, const char *s, size_t n, bool short_bf)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (newsmine_json_needs_escape(c))
+            o += newsmine_json_escape_byte(c, short_bf, o);
+        else
+            *o++ = (char)c;
+    }
+    return o;
+}

@@ -49,6 +49,9 @@ static inline bool newsmine_json_needs_escape(unsigned char c)
  * as \u00xx. */
 size_t newsmine_json_escape_byte(unsigned char c, bool short_bf, char *out);
 
+/* n bytes at s JSON-escaped into o (room: 6n bytes); returns the end. */
+char *newsmine_json_escape_into(char *o, const char *s, size_t n, bool short_bf);
+
 /* The decimal digits of v into out (room: 20 bytes, no NUL); their count.
  * By hand: snprintf's cost showed where every entity writes numbers. */
 size_t newsmine_format_uint(uint64_t v, char *out);
