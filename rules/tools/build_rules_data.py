@@ -436,10 +436,12 @@ CITY_ALIASES_UNVERIFIED = [("Washington, D.C.", "US", "Washington"),
 ARABIC_COUNTRIES = set("IQ SY SA YE EG LY JO LB KW QA BH AE OM SD TN DZ MA MR PS".split())
 ARTICLE_RE = re.compile(r"^(?:Al|Ar|As|Ad|An|Ash|At|Az|Adh|Ath|El|Ed|Es|En)[ \-]", re.I)
 
-# Where a city and an admin1 region share a name in one country, the city wins
-# if it is the national capital, has >= 1M people, or is the region's capital
-# with >= 100k people; these names go the other way.
-REGION_WINS = {"Quebec"}
+# Where a city and an admin1 region share a name, the city wins if it is a
+# national capital or has >= 1M people, or, in the region's country, is the
+# region's capital with >= 100k people (San Salvador is El Salvador's capital
+# before it is an island district of the Bahamas); these names go the other
+# way (Victoria: the Australian state, not the city of Hong Kong).
+REGION_WINS = {"Quebec", "Victoria"}
 CITY_WINS = set()
 
 # ---------------------------------------------------------------------------
@@ -1217,7 +1219,8 @@ def build_places(data, reg, amb, words, demonym_names, report):
         if n in city_best:
             cands = city_all.get(n, []) + [city_best[n][1]]
             if n not in REGION_WINS and (n in CITY_WINS or any(
-                    c["pop"] >= 1_000_000 or (c["cc"] in ccs and city_beats_region(c))
+                    c["pop"] >= 1_000_000 or c["fcode"] == "PPLC"
+                    or (c["cc"] in ccs and city_beats_region(c))
                     for c in cands)):
                 report.setdefault("city_over_region", []).append(n)
                 continue
@@ -1307,7 +1310,7 @@ The files listed under "Files" below are generated; do not edit them by hand. Re
     apt-get install -y wamerican     # optional: English word list for `ambiguous`
     {gen}
 
-The script is `tools/build_rules_data.py` (Python 3, standard library only).
+The script is `rules/tools/build_rules_data.py` (Python 3, standard library only).
 Its output is deterministic (sorted rows, no timestamps).
 
 ## Attribution
@@ -1363,9 +1366,10 @@ Notes:
 - Upper-case abbreviations (US, UK, USA, UAE, DRC, DPRK, PRC, KSA, ROK) are
   not flagged ambiguous; match them case-sensitively ("US" vs "us").
 - Where a city and an admin1 region share a name, the city is kept if it has
-  at least 1 million people, or is in the region's country and is the national
-  capital or a regional capital with at least 100,000 people (Baghdad, Aleppo,
-  Almaty, Kandahar, Washington); otherwise the region (Quebec is forced to
+  at least 1 million people, is a national capital (San Salvador, not the
+  Bahamas district), or is in the region's country and a regional capital
+  with at least 100,000 people (Baghdad, Aleppo, Almaty, Kandahar,
+  Washington); otherwise the region (Quebec and Victoria are forced to
   region). A name shared by cities goes to the most populous one. A name shared
   by admin1 regions of several states gets the code of the most populous state
   only if it has ten times the population of each other one (Florida -> US;
@@ -1389,6 +1393,13 @@ Notes:
 - `demonyms.tsv`: nationality adjectives and attributive forms (Syrian, U.S.)
   with the state's code, for unit rules ("Syrian army") and norm.country; they
   are not places. `country` is empty for Korean, Soviet, Yugoslav, Czechoslovak.
+
+## Hand-written files
+
+`given-names.tsv` (given names that start a person's name), like
+`person-titles.tsv`, `count-nouns.tsv` and the other tables not listed above,
+is written by hand for newsmine from general knowledge and is not generated:
+edit it directly.
 """
 
 
@@ -1400,7 +1411,7 @@ def main():
     args = ap.parse_args()
 
     here = os.path.dirname(os.path.abspath(__file__))
-    out = args.out or os.path.join(os.path.dirname(here), "rules", "en")
+    out = args.out or os.path.join(os.path.dirname(here), "en")
     os.makedirs(out, exist_ok=True)
     for sub in ("gazetteer", "ranks"):
         if not os.path.isdir(os.path.join(args.data, sub)):
