@@ -513,7 +513,8 @@ static newsmine_status learn_surnames(const newsmine_rules *rules, newsmine_cand
 }
 
 /* A unit, organisation or person without a name from its rule is named by
- * its own text, unless the text is only an abbreviation. */
+ * its own text, unless the text is only an abbreviation: one word without
+ * a lower-case letter ("UNDOF", not "1ST INFANTRY BRIGADE"). */
 static newsmine_status default_names(const newsmine_candidate *kept, newsmine_norm *norms,
                                      size_t n, const char *text, newsmine_arena *arena)
 {
@@ -527,7 +528,7 @@ static newsmine_status default_names(const newsmine_candidate *kept, newsmine_no
             end--;
         bool acronym = true;
         for (uint32_t p = kept[i].start; p < end && acronym; p++)
-            acronym = !(text[p] >= 'a' && text[p] <= 'z');
+            acronym = !(text[p] >= 'a' && text[p] <= 'z') && text[p] != ' ';
         if (acronym && t == NEWSMINE_UNIT) continue; /* "UNDOF" alone: its name is not in the text */
         size_t len = end - kept[i].start;
         char *json = newsmine_arena_alloc(arena, len * 6 + 3);
@@ -661,8 +662,11 @@ newsmine_status newsmine_extract(newsmine_extractor *ex, const char *text, size_
     if (profiling) t[1] = newsmine_now_ns();
     if (!st) st = newsmine_tokenize(ex->rules->tokenizer, nt.text, nt.len, &ex->arena, &tokens, &ntok);
     if (profiling) t[2] = newsmine_now_ns();
-    if (!st) st = newsmine_match(ex->matcher, nt.text, nt.len, tokens, ntok, types, &ex->arena,
-                                 &cands, &ncand);
+    if (!st) {
+        newsmine_matcher_set_capitals(ex->matcher, newsmine_text_in_capitals(nt.text, nt.len));
+        st = newsmine_match(ex->matcher, nt.text, nt.len, tokens, ntok, types, &ex->arena, &cands,
+                            &ncand);
+    }
     if (profiling) t[3] = newsmine_now_ns();
     ex->limit_hits = newsmine_matcher_limit_hits(ex->matcher, &ex->first_limit_rule);
     if (!st) absorb_bracketed_abbreviations(cands, ncand, nt.text, nt.len);

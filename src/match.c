@@ -54,6 +54,7 @@ struct newsmine_matcher {
     bool verify;
     unsigned long long verify_failures;
     const char *first_verify_failure;
+    bool capitals; /* the text is written in capitals: caseless codes, no prefilters */
 };
 
 unsigned long long newsmine_now_ns(void)
@@ -94,12 +95,12 @@ static const pcre2_call rule_fns[128] = {
     RULE_REF8(0),  RULE_REF8(1),  RULE_REF8(2),  RULE_REF8(3),  RULE_REF8(4),  RULE_REF8(5),
     RULE_REF8(6),  RULE_REF8(7),  RULE_REF8(8),  RULE_REF8(9),  RULE_REF8(10), RULE_REF8(11),
     RULE_REF8(12), RULE_REF8(13), RULE_REF8(14), RULE_REF8(15)};
-#define PCRE2_MATCH(i, ...) rule_fns[(i) % 128](__VA_ARGS__)
+#define PCRE2_MATCH(i, jit, ...) ((void)(jit), rule_fns[(i) % 128](__VA_ARGS__))
 #else
 /* With JIT code, pcre2_jit_match: the same results without pcre2_match's
  * checks of its arguments (the text is valid UTF-8, the options fixed). */
-#define PCRE2_MATCH(i, code, ...)                                                                  \
-    (m->rules->rules[i].jit ? pcre2_jit_match(code, __VA_ARGS__) : pcre2_match(code, __VA_ARGS__))
+#define PCRE2_MATCH(i, jit, code, ...)                                                             \
+    ((jit) ? pcre2_jit_match(code, __VA_ARGS__) : pcre2_match(code, __VA_ARGS__))
 #endif
 
 /* pcre2_match, counted when profiling. */
@@ -107,11 +108,13 @@ static int run_pcre2(newsmine_matcher *m, uint32_t rule_index, const char *text,
                      size_t start)
 {
     const newsmine_rule *rule = &m->rules->rules[rule_index];
+    const pcre2_code *code = m->capitals ? rule->caseless : rule->code;
+    bool jit = m->capitals ? rule->caseless_jit : rule->jit;
     if (!m->stats)
-        return PCRE2_MATCH(rule_index, rule->code, (PCRE2_SPTR)text, len, start,
-                           PCRE2_NO_UTF_CHECK, m->md, m->mcontext);
+        return PCRE2_MATCH(rule_index, jit, code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK,
+                           m->md, m->mcontext);
     unsigned long long t0 = newsmine_now_ns();
-    int rc = PCRE2_MATCH(rule_index, rule->code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK,
+    int rc = PCRE2_MATCH(rule_index, jit, code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK,
                          m->md, m->mcontext);
     newsmine_rule_stats *s = &m->stats[rule_index];
     s->ns += newsmine_now_ns() - t0;
@@ -277,6 +280,13 @@ static void add_rule_match(newsmine_matcher *m, uint32_t rule_index, const char 
 
 /* ------------------------------------------------------------ prefilters */
 
+/* Whether the rule runs on this text, in capitals or not (its `case`). */
+static bool runs_on_text(const newsmine_matcher *m, const newsmine_rule *rule)
+{
+    return rule->text_case == NEWSMINE_RULE_ANY_TEXT ||
+           (rule->text_case == NEWSMINE_RULE_CAPITALS) == m->capitals;
+}
+
 /* Whether the text at start begins as every match of the rule must. */
 static bool first_bytes_pass(const newsmine_pf_bytes *first, const char *text, size_t len,
                              size_t start)
@@ -387,16 +397,19 @@ static void try_rule_at(newsmine_matcher *m, uint32_t rule_index, const char *te
 {
     const newsmine_rule *rule = &m->rules->rules[rule_index];
     if (!(types & (1u << rule->type)) || m->last_start[rule_index] == start + 1 ||
-        m->last_start[rule_index] == RULE_STOPPED)
+        m->last_start[rule_index] == RULE_STOPPED || !runs_on_text(m, rule))
         return;
     m->last_start[rule_index] = start + 1;
-    if (!first_bytes_pass(&rule->first, text, len, start) ||
+    /* the first bytes are the case-sensitive pattern's: not asked in text in
+     * capitals; the clauses' words are folded, and token_units reads plurals
+     * without case there */
+    if ((!m->capitals && !first_bytes_pass(&rule->first, text, len, start)) ||
         !pf_pass(m, rule_index, token, is_digit_byte(text[start]))) {
         if (m->stats) m->stats[rule_index].skipped++;
         if (m->verify) {
             /* the prefilter says no match: check it */
-            int vrc = pcre2_match(rule->code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK,
-                                  m->md, m->mcontext);
+            int vrc = pcre2_match(m->capitals ? rule->caseless : rule->code, (PCRE2_SPTR)text, len,
+                                  start, PCRE2_NO_UTF_CHECK, m->md, m->mcontext);
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
             if (vrc > 0 && ov[1] > ov[0] && ends_at_boundary(text, len, ov[1]) &&
                 !m->verify_failures++)
@@ -423,7 +436,7 @@ static void scan_rule(newsmine_matcher *m, uint32_t rule_index, const char *text
                       unsigned types)
 {
     const newsmine_rule *rule = &m->rules->rules[rule_index];
-    if (!(types & (1u << rule->type))) return;
+    if (!(types & (1u << rule->type)) || !runs_on_text(m, rule)) return;
     for (size_t pos = 0; pos <= len && m->status == NEWSMINE_OK;) {
         int rc = run_pcre2(m, rule_index, text, len, pos);
         if (rc <= 0) {
@@ -504,7 +517,8 @@ static bool touches_name(const char *text, const newsmine_token *tokens, size_t 
  * counts after a word of the gazetteer's context list ("in Reading", "near
  * Nice"). A lenient gazetteer also takes it where no other name surrounds it
  * ("Jordan said", but not "Michael Jordan" or "Jordan Peterson"). Upper-case
- * text (headlines, datelines) gives no evidence either way: rejected. */
+ * text (headlines, datelines) gives no evidence either way: rejected, unless
+ * the whole text is in capitals, where the context word still counts. */
 static bool ambiguous_ok(newsmine_matcher *m, const newsmine_gazetteer *g, uint32_t row,
                          const char *text, const newsmine_token *tokens, size_t count, size_t i,
                          size_t k, bool upper)
@@ -513,12 +527,12 @@ static bool ambiguous_ok(newsmine_matcher *m, const newsmine_gazetteer *g, uint3
     const char *flag;
     size_t n = newsmine_list_cell(g->list, row, (size_t)g->ambiguous_column, &flag);
     if (n != 1 || flag[0] != '1') return true;
-    if (upper) return false;
+    if (upper && !m->capitals) return false;
     const newsmine_token *prev = i ? &tokens[i - 1] : NULL;
     if (prev && g->context &&
         newsmine_list_find(g->context, text + prev->start, prev->end - prev->start) != UINT32_MAX)
         return true;
-    if (!g->ambiguous_lenient) return false;
+    if (!g->ambiguous_lenient || m->capitals) return false;
     bool name_before = prev && is_capitalised_word(prev) &&
                        !(tokens[i].flags & NEWSMINE_TOKF_SENT_START);
     bool name_after = i + k < count && is_capitalised_word(&tokens[i + k]);
@@ -547,7 +561,8 @@ static void add_gaz_chain(newsmine_matcher *m, uint32_t head, bool exact, const 
         if (!(types & (1u << g->type)) || (entry->gazetteer < 32 && (*seen >> entry->gazetteer) & 1))
             continue;
         if (exact && (entry->key_len != n || memcmp(entry->key, joined, n) != 0)) continue;
-        if (!exact && (g->case_policy == NEWSMINE_CASE_EXACT ||
+        /* text in capitals has no other case to match an exact name in */
+        if (!exact && ((g->case_policy == NEWSMINE_CASE_EXACT && !(m->capitals && upper)) ||
                        (g->case_policy == NEWSMINE_CASE_TITLE && !upper)))
             continue;
         if (!ambiguous_ok(m, g, entry->row, text, tokens, count, i, k, upper)) continue;
@@ -710,9 +725,13 @@ static void token_units(newsmine_matcher *m, const char *text, const newsmine_to
         size_t run = k;
         while (k < n && is_ascii_letter(s[k]))
             k++;
-        if (s[k - 1] == 's' && (k - run == 1 || s[k - 2] != 's')) {
+        /* caseless in text in capitals: "REBELS" is a plural, and a capital
+         * no evidence */
+        unsigned char fold = m->capitals ? 0x20 : 0;
+        if ((s[k - 1] | fold) == 's' && (k - run == 1 || (s[k - 2] | fold) != 's')) {
             if (r->pf_plural_unit != UINT32_MAX) pf_add_unit(m, r->pf_plural_unit, i, gaps);
-            if (s[run] >= 'A' && s[run] <= 'Z' && r->pf_plural_capital_unit != UINT32_MAX)
+            if ((m->capitals || (s[run] >= 'A' && s[run] <= 'Z')) &&
+                r->pf_plural_capital_unit != UINT32_MAX)
                 pf_add_unit(m, r->pf_plural_capital_unit, i, gaps);
         }
         const newsmine_word_entry *e = we;
@@ -831,7 +850,7 @@ static void prepare(newsmine_matcher *m, const char *text, const newsmine_token 
         open = open && is_hyphen_token(text, tok);
     }
     for (size_t i = 0; i < r->rule_count; i++) {
-        bool live = true;
+        bool live = runs_on_text(m, &r->rules[i]);
         for (uint32_t c = r->pf_rule_offset[i]; c < r->pf_digit_offset[i] && live; c++)
             live = m->pf[c].n > 0;
         m->rule_live[i] = live;
@@ -863,7 +882,8 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
     m->count = m->cap = 0;
     m->limit_hits = 0;
     m->first_limit_rule = NULL;
-    m->status = NEWSMINE_OK;
+    m->status = m->capitals ? newsmine_rules_caseless(r) : NEWSMINE_OK;
+    if (m->status) return m->status;
     memset(m->last_start, 0, (r->rule_count + 1) * sizeof *m->last_start);
     memset(m->pf_next, 0, (r->rule_count + 1) * sizeof *m->pf_next);
     memset(m->pf_next_digit, 0, (r->rule_count + 1) * sizeof *m->pf_next_digit);
@@ -905,6 +925,11 @@ newsmine_status newsmine_match(newsmine_matcher *m, const char *text, size_t len
 void newsmine_matcher_set_verify(newsmine_matcher *m, bool on)
 {
     m->verify = on;
+}
+
+void newsmine_matcher_set_capitals(newsmine_matcher *m, bool on)
+{
+    m->capitals = on;
 }
 
 unsigned long long newsmine_matcher_verify_failures(const newsmine_matcher *m,

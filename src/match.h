@@ -47,6 +47,14 @@ typedef struct newsmine_rule_stats {
  * now on; NULL stops counting. */
 void newsmine_matcher_set_stats(newsmine_matcher *m, newsmine_rule_stats *stats);
 
+/* Text written in capitals (wire copy, telegrams: newsmine_text_in_capitals)
+ * for the next calls of newsmine_match: the rules run without case, those
+ * marked `case mixed` not at all and those marked `case capitals` only
+ * there; the prefilters read plurals without case and leave the first bytes
+ * (of the case-sensitive patterns) out; gazetteers of exact case take names
+ * in capitals. */
+void newsmine_matcher_set_capitals(newsmine_matcher *m, bool on);
+
 /* Checking the prefilters (tests): every attempt a prefilter rules out is
  * made anyway, and one that matches is counted as a failure. */
 void newsmine_matcher_set_verify(newsmine_matcher *m, bool on);

@@ -170,7 +170,7 @@ static bool reserved_group(newsmine_type type, const char *name)
         [NEWSMINE_UNIT] = {"ordinal", "nat", "head", 0},
         [NEWSMINE_DATE] = {"day", "month", "year", "day2", "month2", "year2", "decade", "since",
                            "until", "century", "rday", "rdir", "runit", "rthis", "weekday", "ago",
-                           "agounit", 0},
+                           "agounit", "yy", 0},
         [NEWSMINE_QUANTITY] = {"num", "scale", "unit", "cur", "approx", 0},
         [NEWSMINE_PERSON] = {0},
         [NEWSMINE_ORG] = {0},
@@ -429,9 +429,19 @@ static const char *relative_date(build_ctx *b)
     return NULL;
 }
 
+/* The year of group year, or of group yy: two digits, as datelines write
+ * them ("11 DEC 89"), 50-99 in the 1900s, 00-49 in the 2000s. */
+static int year_number(build_ctx *b)
+{
+    span yy = group(b, "yy");
+    if (yy.n != 2) return small_int(group(b, "year"));
+    int y = small_int(yy);
+    return y + (y >= 50 ? 1900 : 2000);
+}
+
 static newsmine_status normalize_date(build_ctx *b)
 {
-    int y1 = small_int(group(b, "year")), m1 = month_number(group(b, "month"));
+    int y1 = year_number(b), m1 = month_number(group(b, "month"));
     int d1 = small_int(group(b, "day"));
     int y2 = small_int(group(b, "year2")), m2 = month_number(group(b, "month2"));
     int d2 = small_int(group(b, "day2"));

@@ -1142,6 +1142,20 @@ static newsmine_status rule_line(loader *ld, const char *line, size_t pos, const
         p->rule.veto = true;
         return NEWSMINE_OK;
     }
+    if (word_is(kw, "case")) {
+        if (!next_word(line, &pos, &w))
+            return fail_at(ld, pos, "case needs any, mixed or capitals");
+        if (word_is(&w, "any"))
+            p->rule.text_case = NEWSMINE_RULE_ANY_TEXT;
+        else if (word_is(&w, "mixed"))
+            p->rule.text_case = NEWSMINE_RULE_MIXED_CASE;
+        else if (word_is(&w, "capitals"))
+            p->rule.text_case = NEWSMINE_RULE_CAPITALS;
+        else
+            return fail_at(ld, w.col, "case must be any, mixed or capitals, found \"%.*s\"",
+                           (int)w.n, w.s);
+        return NEWSMINE_OK;
+    }
     if (word_is(kw, "trigger")) return rule_trigger(ld, p, line, pos);
     if (word_is(kw, "set")) return rule_set(ld, p, line, pos);
     if (word_is(kw, "lookup")) return rule_lookup(ld, p, line, pos);
@@ -1155,7 +1169,7 @@ static newsmine_status rule_line(loader *ld, const char *line, size_t pos, const
     }
     return fail_at(ld, kw->col,
                    "unknown line \"%.*s\" in a rule (type, priority, trigger, pattern, set, "
-                   "lookup, veto, end)",
+                   "lookup, veto, case, end)",
                    (int)kw->n, kw->s);
 }
 
@@ -2037,6 +2051,8 @@ newsmine_status newsmine_rules_load(const char *dir, newsmine_rules **out, newsm
     newsmine_rules *r = calloc(1, sizeof *r);
     if (!r) return newsmine_error_set(err, NEWSMINE_ERR_NOMEM, NULL, 0, 0, "out of memory");
     newsmine_arena_init(&r->arena);
+    pthread_mutex_init(&r->caseless_mu, NULL);
+    atomic_init(&r->caseless_state, 0);
     loader ld = {.rules = r, .err = err};
     ld.defines.size = sizeof(define);
     ld.lists.size = sizeof(newsmine_list);
@@ -2059,8 +2075,11 @@ newsmine_status newsmine_rules_load(const char *dir, newsmine_rules **out, newsm
 void newsmine_rules_free(newsmine_rules *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->rule_count; i++)
+    for (size_t i = 0; i < r->rule_count; i++) {
         pcre2_code_free(r->rules[i].code);
+        pcre2_code_free(r->rules[i].caseless);
+    }
+    pthread_mutex_destroy(&r->caseless_mu);
     for (size_t i = 0; r->lists && i < r->list_count; i++)
         newsmine_hash_free(&r->lists[i].index);
     newsmine_hash_free(&r->words);
@@ -2071,6 +2090,41 @@ void newsmine_rules_free(newsmine_rules *r)
     newsmine_arena_free(&r->arena);
     free(r->dir);
     free(r);
+}
+
+/* The same pattern with the same options plus PCRE2_CASELESS: only memory
+ * can make it fail. */
+static newsmine_status compile_caseless(newsmine_rule *rule)
+{
+    uint32_t options = 0;
+    pcre2_pattern_info(rule->code, PCRE2_INFO_ARGOPTIONS, &options);
+    int code;
+    PCRE2_SIZE offset;
+    rule->caseless = pcre2_compile((PCRE2_SPTR)rule->pattern, PCRE2_ZERO_TERMINATED,
+                                   options | PCRE2_CASELESS, &code, &offset, NULL);
+    if (!rule->caseless) return NEWSMINE_ERR_NOMEM;
+    rule->caseless_jit = rule->jit && pcre2_jit_compile(rule->caseless, PCRE2_JIT_COMPLETE) == 0;
+    return NEWSMINE_OK;
+}
+
+newsmine_status newsmine_rules_caseless(const newsmine_rules *rules)
+{
+    /* made once under the lock, then only read: see caseless_state */
+    newsmine_rules *r = (newsmine_rules *)rules;
+    int state = atomic_load_explicit(&r->caseless_state, memory_order_acquire);
+    if (state) return state > 0 ? NEWSMINE_OK : NEWSMINE_ERR_NOMEM;
+    pthread_mutex_lock(&r->caseless_mu);
+    state = atomic_load_explicit(&r->caseless_state, memory_order_relaxed);
+    if (!state) {
+        newsmine_status st = NEWSMINE_OK;
+        for (size_t i = 0; i < r->rule_count && !st; i++)
+            if (r->rules[i].text_case != NEWSMINE_RULE_MIXED_CASE)
+                st = compile_caseless(&r->rules[i]);
+        state = st ? -1 : 1;
+        atomic_store_explicit(&r->caseless_state, state, memory_order_release);
+    }
+    pthread_mutex_unlock(&r->caseless_mu);
+    return state > 0 ? NEWSMINE_OK : NEWSMINE_ERR_NOMEM;
 }
 
 size_t newsmine_rules_pattern_count(const newsmine_rules *r)

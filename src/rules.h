@@ -20,6 +20,8 @@
 #include "prefilter.h"
 #include "tokenize.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -113,6 +115,16 @@ typedef struct newsmine_group_name {
     const char *name;
 } newsmine_group_name;
 
+/* The texts a rule runs on (`case any|mixed|capitals`): any text; text in
+ * mixed case only, for a rule whose evidence is capitalisation (names),
+ * which text written in capitals does not have; or text in capitals only
+ * (newsmine_text_in_capitals). In text in capitals rules match without case. */
+typedef enum newsmine_rule_case {
+    NEWSMINE_RULE_ANY_TEXT,
+    NEWSMINE_RULE_MIXED_CASE,
+    NEWSMINE_RULE_CAPITALS
+} newsmine_rule_case;
+
 typedef struct newsmine_rule {
     const char *id; /* "en/count:number_noun" */
     const char *file;
@@ -136,6 +148,11 @@ typedef struct newsmine_rule {
     newsmine_pf_bytes first; /* what the first bytes of a match are */
     const char *pattern;     /* the expanded pattern, as compiled */
     bool jit;                /* JIT code made: pcre2_jit_match may be called */
+    newsmine_rule_case text_case; /* the texts it runs on: `case` */
+    pcre2_code *caseless;         /* the pattern without case, for text written in capitals:
+                                   * made by newsmine_rules_caseless; NULL before, and for a
+                                   * rule of mixed-case text only */
+    bool caseless_jit;
 } newsmine_rule;
 
 /* What a token's folded text starts: the rules it triggers and the longest
@@ -202,7 +219,19 @@ struct newsmine_rules {
 
     unsigned yields[NEWSMINE_TYPE_COUNT]; /* type -> bit set of types it yields to */
     pcre2_match_context *mcontext_template;
+
+    /* The rules' caseless codes are made once, at the first text in capitals
+     * (most runs never see one, and compiling them would double the
+     * start-up): caseless_state 0 not yet, 1 made, -1 out of memory. The
+     * only part of a loaded rule set that changes, under caseless_mu. */
+    pthread_mutex_t caseless_mu;
+    atomic_int caseless_state;
 };
+
+/* Makes every rule's caseless code (newsmine_rule.caseless) if not made
+ * yet; any thread may call it at any time. NEWSMINE_OK or
+ * NEWSMINE_ERR_NOMEM. */
+newsmine_status newsmine_rules_caseless(const newsmine_rules *rules);
 
 /* Folds n bytes of text for lookups: lower case (Unicode), '-' as ' ',
  * runs of spaces as one. Returns the length written to out (room: 2n + 4). */

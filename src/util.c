@@ -225,3 +225,14 @@ char *newsmine_json_escape_into(char *o, const char *s, size_t n, bool short_bf)
     }
     return o;
 }
+
+bool newsmine_text_in_capitals(const char *s, size_t n)
+{
+    size_t upper = 0, lower = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        upper += c >= 'A' && c <= 'Z';
+        lower += c >= 'a' && c <= 'z';
+    }
+    return upper >= 20 && lower * 50 < upper;
+}

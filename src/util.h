@@ -52,6 +52,11 @@ size_t newsmine_json_escape_byte(unsigned char c, bool short_bf, char *out);
 /* n bytes at s JSON-escaped into o (room: 6n bytes); returns the end. */
 char *newsmine_json_escape_into(char *o, const char *s, size_t n, bool short_bf);
 
+/* Whether the text is written in capitals (wire copy, telegrams): at least
+ * 20 ASCII capitals and fewer than one lower-case ASCII letter in 50 of
+ * them. Capitals there carry no evidence of names. */
+bool newsmine_text_in_capitals(const char *s, size_t n);
+
 /* The decimal digits of v into out (room: 20 bytes, no NUL); their count.
  * By hand: snprintf's cost showed where every entity writes numbers. */
 size_t newsmine_format_uint(uint64_t v, char *out);

@@ -154,6 +154,34 @@ static void test_longest_wins_and_yield(void)
                                   "{\"value\":12,\"noun\":\"troops\",\"category\":\"personnel\"}\n");
 }
 
+/* Text written in capitals: rules match without case, `case mixed` ones
+ * do not run, `case capitals` ones run only there. */
+static void test_text_in_capitals(void)
+{
+    CHECK(newsmine_text_in_capitals("TWELVE TROOPS ARRIVED IN YORK", 29));
+    char text[64]; /* fewer than one lower-case letter in 50 capitals */
+    memset(text, 'A', sizeof text);
+    text[0] = 'x';
+    CHECK(newsmine_text_in_capitals(text, 52));
+    CHECK(!newsmine_text_in_capitals(text, 51));
+    CHECK(!newsmine_text_in_capitals("TWELVE TROOPS ARRIVED IN York today", 35));
+    CHECK(!newsmine_text_in_capitals("IN YORK, MALI", 13)); /* too short to tell */
+    CHECK(!newsmine_text_in_capitals("Twelve troops arrived in New York", 33));
+    CHECK_EXTRACT("IN 2014 12 TROOPS ARRIVED IN NEW YORK, CAPE HORN AND MALI.",
+                  "date 3 7 [2014] date:year {\"value\":\"2014\"}\n"
+                  "count 8 17 [12 TROOPS] count:number_noun "
+                  "{\"value\":12,\"noun\":\"troops\",\"category\":\"personnel\"}\n"
+                  "place 33 37 [YORK] place:places {\"kind\":\"city\",\"country\":\"GB\"}\n"
+                  "place 39 48 [CAPE HORN] place:cape_capitals {\"kind\":\"feature\"}\n"
+                  "place 53 57 [MALI] place:places {\"kind\":\"country\",\"country\":\"ML\"}\n");
+    CHECK_EXTRACT("In 2014 12 troops arrived in New York, Cape horn and Mali.",
+                  "date 3 7 [2014] date:year {\"value\":\"2014\"}\n"
+                  "count 8 17 [12 troops] count:number_noun "
+                  "{\"value\":12,\"noun\":\"troops\",\"category\":\"personnel\"}\n"
+                  "place 29 37 [New York] place:new_city {\"kind\":\"city\"}\n"
+                  "place 53 57 [Mali] place:places {\"kind\":\"country\",\"country\":\"ML\"}\n");
+}
+
 /* The same span from the gazetteer (priority 3) and a rule (priority 5):
  * the higher priority wins. */
 static void test_priority_breaks_ties(void)
@@ -339,6 +367,7 @@ int main(void)
         TEST(test_types_filter),
         TEST(test_longest_wins_and_yield),
         TEST(test_priority_breaks_ties),
+        TEST(test_text_in_capitals),
         TEST(test_veto_among_kept),
         TEST(test_sorted_nested_and_key_order),
         TEST(test_elided_noun_carried),

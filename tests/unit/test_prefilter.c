@@ -276,6 +276,7 @@ static void verify_text(verifier *v, const char *text, size_t len)
     CHECK_INT(newsmine_normalize(text, len, &v->arena, &nt), NEWSMINE_OK);
     CHECK_INT(newsmine_tokenize(v->rules->tokenizer, nt.text, nt.len, &v->arena, &tokens, &ntok),
               NEWSMINE_OK);
+    newsmine_matcher_set_capitals(v->matcher, newsmine_text_in_capitals(nt.text, nt.len));
     CHECK_INT(newsmine_match(v->matcher, nt.text, nt.len, tokens, ntok, NEWSMINE_ALL_TYPES,
                              &v->arena, &cands, &ncand),
               NEWSMINE_OK);

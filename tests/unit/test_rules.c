@@ -211,6 +211,12 @@ static void test_bad_priority(void)
                       "priority must be an integer, found \"high\"");
 }
 
+static void test_bad_case(void)
+{
+    CHECK_RULES_ERROR("rules-bad-case", "a.rules", 3, 12,
+                      "case must be any, mixed or capitals, found \"sideways\"");
+}
+
 static void test_unknown_define(void)
 {
     CHECK_RULES_ERROR("rules-bad-define-ref", "a.rules", 4, 24, "unknown definition \"UNKNOWN\"");
@@ -370,6 +376,7 @@ int main(void)
         TEST(test_end_without_rule),
         TEST(test_unknown_type),
         TEST(test_bad_priority),
+        TEST(test_bad_case),
         TEST(test_unknown_define),
         TEST(test_unknown_list_reference),
         TEST(test_unknown_lookup_list),
