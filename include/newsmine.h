@@ -259,7 +259,11 @@ NEWSMINE_EXPORT void newsmine_extractor_free(newsmine_extractor *ex);
  * newsmine_doc carries). *entities points into ex, sorted by start, then
  * type, then end, and stays valid until the next call on ex. opts may be
  * NULL. Work is bounded: a rule that hits the PCRE2 match or depth limit is
- * skipped for this document and counted in newsmine_extractor_limit_hits. */
+ * skipped for this document and counted in newsmine_extractor_limit_hits.
+ * A document written in capitals (wire copy) is matched without case, and
+ * without the rules whose evidence is capitalisation (docs/rules.md); the
+ * first such document also compiles the rules' caseless patterns, once for
+ * all extractors of the rule set. */
 NEWSMINE_EXPORT newsmine_status newsmine_extract(newsmine_extractor *ex, const char *text,
                                                  size_t len,
                                                  const newsmine_extract_options *opts,
