@@ -566,7 +566,11 @@ static void add_gaz_chain(newsmine_matcher *m, uint32_t head, bool exact, const 
                        (g->case_policy == NEWSMINE_CASE_TITLE && !upper)))
             continue;
         if (!ambiguous_ok(m, g, entry->row, text, tokens, count, i, k, upper)) continue;
-        if (g->isolated && k == 1 && !upper && touches_name(text, tokens, count, i)) continue;
+        /* a part of a hyphenated word ("London-based", "Mali-Lebanon") has
+         * the word for context, not its neighbours */
+        bool part = w->start != tokens[i].start || w->end != tokens[i].end;
+        if (g->isolated && k == 1 && !upper && !part && touches_name(text, tokens, count, i))
+            continue;
         newsmine_candidate *c = push_candidate(m);
         if (!c) return;
         c->start = w->start;

@@ -105,9 +105,11 @@ static size_t resolve_type(const newsmine_candidate *sorted, size_t n, newsmine_
     return count;
 }
 
-/* Veto matches take out every candidate of their type that they overlap,
- * and then themselves. The vetoes sorted by type and start, with the
- * largest end so far, answer in log time. */
+/* Veto matches take out every candidate of their type that lies within one
+ * of them, and then themselves: the team "Manchester" before "City" drops
+ * the place Manchester, not the longer Kuwait City or New York City. The
+ * vetoes sorted by type and start, with the largest end so far, answer in
+ * log time. */
 static int by_type_start(const void *a, const void *b)
 {
     const newsmine_candidate *x = a, *y = b;
@@ -133,15 +135,15 @@ static size_t apply_vetoes(newsmine_candidate *c, size_t n, newsmine_arena *aren
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
         if (c[i].veto) continue;
-        /* the last veto of the type starting before c[i] ends */
+        /* the last veto of the type starting at or before c[i] */
         size_t lo = 0, hi = nv;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (v[mid].type < c[i].type || (v[mid].type == c[i].type && v[mid].start < c[i].end))
+            if (v[mid].type < c[i].type || (v[mid].type == c[i].type && v[mid].start <= c[i].start))
                 lo = mid + 1;
             else hi = mid;
         }
-        bool vetoed = lo > 0 && v[lo - 1].type == c[i].type && max_end[lo - 1] > c[i].start;
+        bool vetoed = lo > 0 && v[lo - 1].type == c[i].type && max_end[lo - 1] >= c[i].end;
         if (!vetoed) c[out++] = c[i];
     }
     return out;
