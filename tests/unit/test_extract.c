@@ -202,6 +202,14 @@ static void test_veto_among_kept(void)
                   "{\"value\":12,\"noun\":\"troops\",\"category\":\"personnel\"}\n");
 }
 
+/* A veto drops the candidates within it, not a longer one it overlaps. */
+static void test_veto_drops_what_it_holds(void)
+{
+    CHECK_EXTRACT("Golan Heights FC and Damascus FC met in Mali.",
+                  "place 0 13 [Golan Heights] place:places {\"kind\":\"feature\",\"country\":\"SY\"}\n"
+                  "place 40 44 [Mali] place:places {\"kind\":\"country\",\"country\":\"ML\"}\n");
+}
+
 /* Types nest; the list is sorted by start, then type, then end; norm keys
  * come in the schema's order for the type (rank, code, name; name, abbr,
  * echelon), then the others in the order the rule set them. */
@@ -369,6 +377,7 @@ int main(void)
         TEST(test_priority_breaks_ties),
         TEST(test_text_in_capitals),
         TEST(test_veto_among_kept),
+        TEST(test_veto_drops_what_it_holds),
         TEST(test_sorted_nested_and_key_order),
         TEST(test_elided_noun_carried),
         TEST(test_deterministic),
