@@ -498,18 +498,22 @@ static bool is_capitalised_word(const newsmine_token *t)
 }
 
 /* "Ariel Cruz", "President Ramon Manzanares": a one-word name right after
- * or before another capitalised word is part of a longer name. */
+ * or before another capitalised word is part of a longer name, unless the
+ * word after it is one of the gazetteer's heads (Mosul University). */
 static bool same_line(const char *text, const newsmine_token *a, const newsmine_token *b)
 {
     return !(b->flags & NEWSMINE_TOKF_SENT_START) && !memchr(text + a->end, '\n', b->start - a->end);
 }
 
-static bool touches_name(const char *text, const newsmine_token *tokens, size_t count, size_t i)
+static bool touches_name(const newsmine_gazetteer *g, const char *text,
+                         const newsmine_token *tokens, size_t count, size_t i)
 {
     bool before = i > 0 && is_capitalised_word(&tokens[i - 1]) &&
                   same_line(text, &tokens[i - 1], &tokens[i]);
-    bool after = i + 1 < count && is_capitalised_word(&tokens[i + 1]) &&
-                 same_line(text, &tokens[i], &tokens[i + 1]);
+    const newsmine_token *next = i + 1 < count ? &tokens[i + 1] : NULL;
+    bool after = next && is_capitalised_word(next) && same_line(text, &tokens[i], next) &&
+                 !(g->heads && newsmine_list_find(g->heads, text + next->start,
+                                                  next->end - next->start) != UINT32_MAX);
     return before || after;
 }
 
@@ -551,7 +555,7 @@ typedef struct gaz_window {
 static void add_gaz_chain(newsmine_matcher *m, uint32_t head, bool exact, const char *joined,
                           size_t n, const gaz_window *w, const char *text,
                           const newsmine_token *tokens, size_t count, unsigned types,
-                          unsigned *seen, bool *found)
+                          unsigned *seen, unsigned *found)
 {
     size_t i = w->i, k = w->k;
     bool upper = w->upper;
@@ -569,7 +573,7 @@ static void add_gaz_chain(newsmine_matcher *m, uint32_t head, bool exact, const 
         /* a part of a hyphenated word ("London-based", "Mali-Lebanon") has
          * the word for context, not its neighbours */
         bool part = w->start != tokens[i].start || w->end != tokens[i].end;
-        if (g->isolated && k == 1 && !upper && !part && touches_name(text, tokens, count, i))
+        if (g->isolated && k == 1 && !upper && !part && touches_name(g, text, tokens, count, i))
             continue;
         newsmine_candidate *c = push_candidate(m);
         if (!c) return;
@@ -582,17 +586,17 @@ static void add_gaz_chain(newsmine_matcher *m, uint32_t head, bool exact, const 
         c->row = entry->row;
         c->token = (uint32_t)i;
         if (entry->gazetteer < 32) *seen |= 1u << entry->gazetteer;
-        *found = true;
+        *found |= 1u << g->type;
     }
 }
 
 /* The names of the window's folded text (the chain at head), as written
- * and folded; true when a name was found. */
-static bool lookup_window(newsmine_matcher *m, const gaz_window *w, const char *joined, size_t n,
-                          uint32_t head, const char *text, const newsmine_token *tokens,
-                          size_t count, unsigned types)
+ * and folded; the types of the names found (a bit set). */
+static unsigned lookup_window(newsmine_matcher *m, const gaz_window *w, const char *joined,
+                              size_t n, uint32_t head, const char *text,
+                              const newsmine_token *tokens, size_t count, unsigned types)
 {
-    bool found = false;
+    unsigned found = 0;
     unsigned seen = 0;
     add_gaz_chain(m, head, true, joined, n, w, text, tokens, count, types, &seen, &found);
     add_gaz_chain(m, head, false, joined, n, w, text, tokens, count, types, &seen, &found);
@@ -606,7 +610,8 @@ static uint32_t gaz_names_head(const newsmine_rules *r, const char *key, size_t 
     return v == NEWSMINE_GAZ_START ? UINT32_MAX : v;
 }
 
-/* Longest names first: the first window length with a hit wins. A window is
+/* Longest names first: for each type, the first window length with a hit
+ * wins ("US Air Force" is a unit, and its "US" still a place). A window is
  * looked up only when its folded text is a whole folded name; the windows
  * grow while their folded text begins one (gaz_names). The folded text of
  * a window is its tokens' folded texts, the empty ones left out, joined by
@@ -659,11 +664,11 @@ static void match_gazetteers_at(newsmine_matcher *m, const char *text,
         } /* else the folded text did not change */
         if (head != UINT32_MAX) whole[nwhole++] = (gaz_whole){k, n, head};
     }
-    for (size_t c = nwhole; c-- > 0 && m->status == NEWSMINE_OK;) {
+    for (size_t c = nwhole; c-- > 0 && types && m->status == NEWSMINE_OK;) {
         size_t k = whole[c].k;
         gaz_window w = {i, k, tokens[i].start, tokens[i + k - 1].end, all_upper(tokens + i, k)};
-        if (lookup_window(m, &w, m->joined, whole[c].n, whole[c].head, text, tokens, count, types))
-            return;
+        types &=
+            ~lookup_window(m, &w, m->joined, whole[c].n, whole[c].head, text, tokens, count, types);
     }
 }
 

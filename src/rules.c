@@ -631,8 +631,21 @@ static newsmine_status directive_list(loader *ld, const char *line, size_t pos)
     return load_table(ld, list, &file);
 }
 
+/* The list a gazetteer option names, kept as its index + 1 until settle():
+ * the lists array still grows. */
+static newsmine_status gazetteer_list_option(loader *ld, const word *value,
+                                             const newsmine_list **out)
+{
+    const newsmine_list *list = find_list(ld, value->s, value->n);
+    if (!list) return fail_at(ld, value->col, "unknown list \"%.*s\"", (int)value->n, value->s);
+    *out =
+        (const newsmine_list *)(uintptr_t)((size_t)(list - (const newsmine_list *)ld->lists.data) +
+                                           1);
+    return NEWSMINE_OK;
+}
+
 /* gazetteer NAME FILE type=TYPE [case=title] [priority=N] [context=LIST]
- *           [ambiguous=strict|lenient] [isolated=yes|no] */
+ *           [ambiguous=strict|lenient] [isolated=yes|no] [heads=LIST] */
 static newsmine_status directive_gazetteer(loader *ld, const char *line, size_t pos)
 {
     word name, file, opt, key, value;
@@ -648,14 +661,11 @@ static newsmine_status directive_gazetteer(loader *ld, const char *line, size_t 
             st = parse_type(ld, &value, &g.type);
         else if (word_is(&key, "case"))
             st = parse_case(ld, &value, &g.case_policy);
-        else if (word_is(&key, "context")) {
-            const newsmine_list *ctx = find_list(ld, value.s, value.n);
-            if (!ctx)
-                st = fail_at(ld, value.col, "unknown list \"%.*s\"", (int)value.n, value.s);
-            else /* an index + 1 until settle(): the lists array still grows */
-                g.context = (const newsmine_list *)(uintptr_t)(
-                    (size_t)(ctx - (const newsmine_list *)ld->lists.data) + 1);
-        } else if (word_is(&key, "isolated")) {
+        else if (word_is(&key, "context"))
+            st = gazetteer_list_option(ld, &value, &g.context);
+        else if (word_is(&key, "heads"))
+            st = gazetteer_list_option(ld, &value, &g.heads);
+        else if (word_is(&key, "isolated")) {
             if (word_is(&value, "yes")) g.isolated = true;
             else if (!word_is(&value, "no")) st = fail_at(ld, value.col, "isolated must be yes or no");
         } else if (word_is(&key, "ambiguous")) {
@@ -1982,6 +1992,7 @@ static newsmine_status settle(loader *ld)
         newsmine_gazetteer *gz = &r->gazetteers[g];
         gz->list = &r->lists[(uintptr_t)gz->list];
         if (gz->context) gz->context = &r->lists[(uintptr_t)gz->context - 1];
+        if (gz->heads) gz->heads = &r->lists[(uintptr_t)gz->heads - 1];
         gz->ambiguous_column = -1;
         for (size_t c = 1; c < gz->list->column_count; c++)
             if (strcmp(gz->list->columns[c], "ambiguous") == 0) gz->ambiguous_column = (int)c;

@@ -81,6 +81,8 @@ typedef struct newsmine_gazetteer {
     const newsmine_list *list;
     int ambiguous_column;         /* the list's column "ambiguous", or -1 */
     const newsmine_list *context; /* words after which ambiguous names count, or NULL */
+    const newsmine_list *heads;   /* words after which an isolated name still counts
+                                   * (Mosul University), or NULL */
     bool ambiguous_lenient; /* ambiguous names also count when no name surrounds them */
     bool isolated;          /* one-word names count only when no other name touches them */
 } newsmine_gazetteer;
