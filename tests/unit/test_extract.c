@@ -210,6 +210,18 @@ static void test_veto_drops_what_it_holds(void)
                   "place 40 44 [Mali] place:places {\"kind\":\"country\",\"country\":\"ML\"}\n");
 }
 
+/* A gazetteer name of one type does not hide a shorter one of another
+ * type at the same start; an isolated name counts before a head word. */
+static void test_gazetteer_windows_and_heads(void)
+{
+    CHECK_EXTRACT("The Mali Air Force flew.",
+                  "place 4 8 [Mali] place:places {\"kind\":\"country\",\"country\":\"ML\"}\n"
+                  "unit 4 18 [Mali Air Force] unit:services "
+                  "{\"name\":\"Mali Air Force\",\"echelon\":\"air force\"}\n");
+    CHECK_EXTRACT("Ariel Tyre spoke at Tyre University.",
+                  "place 20 24 [Tyre] place:towns {\"kind\":\"city\"}\n");
+}
+
 /* Types nest; the list is sorted by start, then type, then end; norm keys
  * come in the schema's order for the type (rank, code, name; name, abbr,
  * echelon), then the others in the order the rule set them. */
@@ -378,6 +390,7 @@ int main(void)
         TEST(test_text_in_capitals),
         TEST(test_veto_among_kept),
         TEST(test_veto_drops_what_it_holds),
+        TEST(test_gazetteer_windows_and_heads),
         TEST(test_sorted_nested_and_key_order),
         TEST(test_elided_noun_carried),
         TEST(test_deterministic),
