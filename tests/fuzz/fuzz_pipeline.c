@@ -21,7 +21,8 @@
  *   (or one per document), and every record's text equals the document text
  *   between start and end counted in code points;
  * - the prefilters of the rules are sound on the document: a matcher in
- *   verify mode makes every attempt they rule out, and none matches. */
+ *   verify mode makes every attempt they rule out, and none matches; also
+ *   with the document matched as text in capitals (caseless). */
 #include "arena.h"
 #include "decode.h"
 #include "fuzz.h"
@@ -183,12 +184,18 @@ static void verify_prefilters(const char *text, size_t len)
     FUZZ_CHECK(newsmine_normalize(text, len, &verify_arena, &nt) == NEWSMINE_OK);
     FUZZ_CHECK(newsmine_tokenize(rules->tokenizer, nt.text, nt.len, &verify_arena, &tokens,
                                  &ntok) == NEWSMINE_OK);
-    FUZZ_CHECK(newsmine_match(verifier, nt.text, nt.len, tokens, ntok, NEWSMINE_ALL_TYPES,
-                              &verify_arena, &cands, &ncand) == NEWSMINE_OK);
-    const char *rule = NULL;
-    if (newsmine_matcher_verify_failures(verifier, &rule))
-        fprintf(stderr, "the prefilter of %s ruled out a match\n", rule ? rule : "?");
-    FUZZ_CHECK(newsmine_matcher_verify_failures(verifier, NULL) == 0);
+    /* as extraction reads the text, and as if it were in capitals: the
+     * prefilters of caseless matching must hold on any text */
+    for (int pass = 0; pass < 2; pass++) {
+        newsmine_matcher_set_capitals(verifier,
+                                      pass ? true : newsmine_text_in_capitals(nt.text, nt.len));
+        FUZZ_CHECK(newsmine_match(verifier, nt.text, nt.len, tokens, ntok, NEWSMINE_ALL_TYPES,
+                                  &verify_arena, &cands, &ncand) == NEWSMINE_OK);
+        const char *rule = NULL;
+        if (newsmine_matcher_verify_failures(verifier, &rule))
+            fprintf(stderr, "the prefilter of %s ruled out a match\n", rule ? rule : "?");
+        FUZZ_CHECK(newsmine_matcher_verify_failures(verifier, NULL) == 0);
+    }
 }
 
 static void check_document(run *r, const newsmine_doc *doc)
