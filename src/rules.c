@@ -124,6 +124,8 @@ typedef struct compile_job {
     pcre2_code *code;
     const char *pattern; /* the expanded pattern (in the rule set's arena) */
     size_t len;
+    bool want_jit;       /* not for a rule of text in capitals only: its code is never run,
+                          * its caseless one is (newsmine_rules_caseless) */
     bool analyze;        /* anchored rules: prefilters */
     bool digits;         /* tried at numbers: the prefilters of matches that start with a digit */
     newsmine_pf_result pf;
@@ -1249,7 +1251,7 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
  * results) and what an anchored attempt needs in the text. */
 static void run_compile_job(compile_job *j, newsmine_arena *arena, newsmine_arena *work)
 {
-    j->jit = pcre2_jit_compile(j->code, PCRE2_JIT_COMPLETE) == 0;
+    j->jit = j->want_jit && pcre2_jit_compile(j->code, PCRE2_JIT_COMPLETE) == 0;
     if (j->analyze)
         j->status = newsmine_prefilter_analyze(j->pattern, j->len, j->digits, arena, work, &j->pf);
 }
@@ -1421,6 +1423,7 @@ static newsmine_status rule_end(loader *ld)
             *j = (compile_job){.code = slot->code,
                                .pattern = slot->pattern,
                                .len = strlen(slot->pattern),
+                               .want_jit = slot->text_case != NEWSMINE_RULE_CAPITALS,
                                .analyze = !(slot->trigger_classes & NEWSMINE_TRIGGER_SCAN),
                                .digits = (slot->trigger_classes &
                                           (NEWSMINE_TRIGGER_NUMBER | NEWSMINE_TRIGGER_ANY)) != 0};
@@ -2114,7 +2117,7 @@ static newsmine_status compile_caseless(newsmine_rule *rule)
     rule->caseless = pcre2_compile((PCRE2_SPTR)rule->pattern, PCRE2_ZERO_TERMINATED,
                                    options | PCRE2_CASELESS, &code, &offset, NULL);
     if (!rule->caseless) return NEWSMINE_ERR_NOMEM;
-    rule->caseless_jit = rule->jit && pcre2_jit_compile(rule->caseless, PCRE2_JIT_COMPLETE) == 0;
+    rule->caseless_jit = pcre2_jit_compile(rule->caseless, PCRE2_JIT_COMPLETE) == 0;
     return NEWSMINE_OK;
 }
 
