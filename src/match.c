@@ -662,7 +662,8 @@ static void match_gazetteers_at(newsmine_matcher *m, const char *text,
             if (v == UINT32_MAX) break;
             head = v == NEWSMINE_GAZ_START ? UINT32_MAX : v;
         } /* else the folded text did not change */
-        if (head != UINT32_MAX) whole[nwhole++] = (gaz_whole){k, n, head};
+        /* a window does not end in a token that folds to nothing ("U.S.-") */
+        if (head != UINT32_MAX && (k == 1 || tl)) whole[nwhole++] = (gaz_whole){k, n, head};
     }
     for (size_t c = nwhole; c-- > 0 && types && m->status == NEWSMINE_OK;) {
         size_t k = whole[c].k;
