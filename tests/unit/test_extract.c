@@ -220,6 +220,9 @@ static void test_gazetteer_windows_and_heads(void)
                   "{\"name\":\"Mali Air Force\",\"echelon\":\"air force\"}\n");
     CHECK_EXTRACT("Ariel Tyre spoke at Tyre University.",
                   "place 20 24 [Tyre] place:towns {\"kind\":\"city\"}\n");
+    /* a window does not end in the "-" token after an abbreviation */
+    CHECK_EXTRACT("The U.S.-led force.",
+                  "place 4 8 [U.S.] place:places {\"kind\":\"country\",\"country\":\"US\"}\n");
 }
 
 /* Types nest; the list is sorted by start, then type, then end; norm keys
