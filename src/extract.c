@@ -528,7 +528,7 @@ static newsmine_status default_names(const newsmine_candidate *kept, newsmine_no
             end--;
         bool acronym = true;
         for (uint32_t p = kept[i].start; p < end && acronym; p++)
-            acronym = !(text[p] >= 'a' && text[p] <= 'z') && text[p] != ' ';
+            acronym = !(text[p] >= 'a' && text[p] <= 'z') && (unsigned char)text[p] > ' ';
         if (acronym && t == NEWSMINE_UNIT) continue; /* "UNDOF" alone: its name is not in the text */
         size_t len = end - kept[i].start;
         char *json = newsmine_arena_alloc(arena, len * 6 + 3);

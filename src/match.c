@@ -549,6 +549,27 @@ typedef struct gaz_window {
     bool upper;
 } gaz_window;
 
+/* Whether the window is a part of a hyphenated word whose other part is a
+ * lower-case word ("London-based", "Syria-born"): the word is its context,
+ * not its neighbours. Not a name particle ("al-Bandar") nor a capitalised
+ * part ("Jang-Soo"): those words are names. */
+static bool in_modifier_compound(const char *text, const newsmine_token *tok, const gaz_window *w)
+{
+    static const char *const particles[] = {"bin", "ben", "ibn", "abu", "bint",  "ould", "van",
+                                            "von", "der", "den", "del", "della", "dos",  "das"};
+    if (w->start == tok->start && w->end == tok->end) return false;
+    for (uint32_t seg = tok->start, p = tok->start; p <= tok->end; p++) {
+        if (p < tok->end && text[p] != '-') continue;
+        size_t n = p - seg;
+        bool lower = n >= 3 && seg != w->start && text[seg] >= 'a' && text[seg] <= 'z';
+        for (size_t k = 0; lower && k < sizeof particles / sizeof *particles; k++)
+            lower = !(strlen(particles[k]) == n && memcmp(particles[k], text + seg, n) == 0);
+        if (lower) return true;
+        seg = p + 1;
+    }
+    return false;
+}
+
 /* The entries of a folded key's chain that match the window: written as
  * in the text (exact, the first pass), or folded where the gazetteer's case
  * policy allows it (the second pass); one candidate a gazetteer. */
@@ -570,10 +591,8 @@ static void add_gaz_chain(newsmine_matcher *m, uint32_t head, bool exact, const 
                        (g->case_policy == NEWSMINE_CASE_TITLE && !upper)))
             continue;
         if (!ambiguous_ok(m, g, entry->row, text, tokens, count, i, k, upper)) continue;
-        /* a part of a hyphenated word ("London-based", "Mali-Lebanon") has
-         * the word for context, not its neighbours */
-        bool part = w->start != tokens[i].start || w->end != tokens[i].end;
-        if (g->isolated && k == 1 && !upper && !part && touches_name(g, text, tokens, count, i))
+        if (g->isolated && k == 1 && !upper && !in_modifier_compound(text, &tokens[i], w) &&
+            touches_name(g, text, tokens, count, i))
             continue;
         newsmine_candidate *c = push_candidate(m);
         if (!c) return;
@@ -861,7 +880,10 @@ static void prepare(newsmine_matcher *m, const char *text, const newsmine_token 
     }
     for (size_t i = 0; i < r->rule_count; i++) {
         bool live = runs_on_text(m, &r->rules[i]);
-        for (uint32_t c = r->pf_rule_offset[i]; c < r->pf_digit_offset[i] && live; c++)
+        /* (in verify mode every attempt is made, and what the prefilters
+         * said is checked in try_rule_at) */
+        for (uint32_t c = r->pf_rule_offset[i]; !m->verify && c < r->pf_digit_offset[i] && live;
+             c++)
             live = m->pf[c].n > 0;
         m->rule_live[i] = live;
     }

@@ -458,8 +458,10 @@ static newsmine_status normalize_date(build_ctx *b)
         return json ? newsmine_norm_set(b->norm, "value", json) : NEWSMINE_ERR_NOMEM;
     }
     bool range = y2 || m2 || d2;
-    if (d2 && !m2) m2 = m1; /* October 25-26, 2016: the second day shares the rest */
-    if (d2 && !y2) y2 = y1;
+    if (d2 && !m2) { /* October 25-26, 2016: the second day shares the rest */
+        m2 = m1;
+        if (!y2) y2 = y1;
+    }
     if (range) {
         if (!y1 && y2 && m1) y1 = 0; /* "from April to September 2016": leave the start open */
         const char *from = iso_date(b->arena, y1, m1, d1), *to = iso_date(b->arena, y2, m2, d2);

@@ -1211,6 +1211,36 @@ static void locate_pattern_offset(const pending_rule *p, size_t offset, unsigned
     }
 }
 
+/* Compiled without case (text in capitals), a pattern grows: a literal k
+ * or s by a byte (KELVIN SIGN, LONG S), a class by their entries; by a
+ * third at most for a pattern of nothing else. One near PCRE2's 64 KiB
+ * limit may then not compile. Such a pattern is compiled without case now,
+ * so that the error names the rule when it loads; the others at the first
+ * text in capitals (newsmine_rules_caseless). */
+enum { CASELESS_CHECK_SIZE = 40 * 1024 };
+
+static newsmine_status check_caseless(loader *ld, pending_rule *p)
+{
+    size_t size = 0;
+    pcre2_pattern_info(p->rule.code, PCRE2_INFO_SIZE, &size);
+    if (p->rule.text_case == NEWSMINE_RULE_MIXED_CASE || size < CASELESS_CHECK_SIZE)
+        return NEWSMINE_OK;
+    uint32_t options = 0;
+    pcre2_pattern_info(p->rule.code, PCRE2_INFO_ARGOPTIONS, &options);
+    int code;
+    PCRE2_SIZE offset;
+    p->rule.caseless = pcre2_compile((PCRE2_SPTR)p->rule.pattern, PCRE2_ZERO_TERMINATED,
+                                     options | PCRE2_CASELESS, &code, &offset, NULL);
+    if (p->rule.caseless) return NEWSMINE_OK;
+    if (code == PCRE2_ERROR_NOMEMORY) return nomem(ld);
+    PCRE2_UCHAR msg[256];
+    pcre2_get_error_message(code, msg, sizeof msg);
+    return newsmine_error_set(ld->err, NEWSMINE_ERR_RULES, ld->file, p->rule.line, 1,
+                              "in rule %s: %s when matched without case, as text written in "
+                              "capitals is (mark the rule \"case mixed\", or make it smaller)",
+                              p->rule.id, (const char *)msg);
+}
+
 static newsmine_status compile_pattern(loader *ld, pending_rule *p)
 {
     uint32_t options = PCRE2_UTF | PCRE2_EXTENDED | PCRE2_DUPNAMES;
@@ -1242,7 +1272,7 @@ static newsmine_status compile_pattern(loader *ld, pending_rule *p)
     }
     p->rule.pattern = arena_str(ld, p->pattern.data, p->pattern.len);
     if (!p->rule.pattern) return nomem(ld);
-    return NEWSMINE_OK;
+    return check_caseless(ld, p);
 }
 
 /* --------------------------------------------------- background compiling */
@@ -1412,6 +1442,7 @@ static newsmine_status rule_end(loader *ld)
     if (!st && (!slot || !trig)) st = nomem(ld);
     if (st) {
         pcre2_code_free(p->rule.code);
+        pcre2_code_free(p->rule.caseless);
         if (slot) ld->rules_v.len--;
     } else {
         *slot = p->rule;
@@ -2106,17 +2137,23 @@ void newsmine_rules_free(newsmine_rules *r)
     free(r);
 }
 
-/* The same pattern with the same options plus PCRE2_CASELESS: only memory
- * can make it fail. */
+/* The same pattern with the same options plus PCRE2_CASELESS (unless made
+ * while loading: check_caseless), and its JIT code: only memory can make it
+ * fail. */
 static newsmine_status compile_caseless(newsmine_rule *rule)
 {
+    if (rule->caseless) {
+        rule->caseless_jit = pcre2_jit_compile(rule->caseless, PCRE2_JIT_COMPLETE) == 0;
+        return NEWSMINE_OK;
+    }
     uint32_t options = 0;
     pcre2_pattern_info(rule->code, PCRE2_INFO_ARGOPTIONS, &options);
     int code;
     PCRE2_SIZE offset;
     rule->caseless = pcre2_compile((PCRE2_SPTR)rule->pattern, PCRE2_ZERO_TERMINATED,
                                    options | PCRE2_CASELESS, &code, &offset, NULL);
-    if (!rule->caseless) return NEWSMINE_ERR_NOMEM;
+    if (!rule->caseless)
+        return code == PCRE2_ERROR_NOMEMORY ? NEWSMINE_ERR_NOMEM : NEWSMINE_ERR_RULES;
     rule->caseless_jit = pcre2_jit_compile(rule->caseless, PCRE2_JIT_COMPLETE) == 0;
     return NEWSMINE_OK;
 }
@@ -2126,7 +2163,8 @@ newsmine_status newsmine_rules_caseless(const newsmine_rules *rules)
     /* made once under the lock, then only read: see caseless_state */
     newsmine_rules *r = (newsmine_rules *)rules;
     int state = atomic_load_explicit(&r->caseless_state, memory_order_acquire);
-    if (state) return state > 0 ? NEWSMINE_OK : NEWSMINE_ERR_NOMEM;
+    if (state)
+        return state > 0 ? NEWSMINE_OK : state == -2 ? NEWSMINE_ERR_RULES : NEWSMINE_ERR_NOMEM;
     pthread_mutex_lock(&r->caseless_mu);
     state = atomic_load_explicit(&r->caseless_state, memory_order_relaxed);
     if (!state) {
@@ -2134,11 +2172,11 @@ newsmine_status newsmine_rules_caseless(const newsmine_rules *rules)
         for (size_t i = 0; i < r->rule_count && !st; i++)
             if (r->rules[i].text_case != NEWSMINE_RULE_MIXED_CASE)
                 st = compile_caseless(&r->rules[i]);
-        state = st ? -1 : 1;
+        state = st == NEWSMINE_ERR_RULES ? -2 : st ? -1 : 1;
         atomic_store_explicit(&r->caseless_state, state, memory_order_release);
     }
     pthread_mutex_unlock(&r->caseless_mu);
-    return state > 0 ? NEWSMINE_OK : NEWSMINE_ERR_NOMEM;
+    return state > 0 ? NEWSMINE_OK : state == -2 ? NEWSMINE_ERR_RULES : NEWSMINE_ERR_NOMEM;
 }
 
 size_t newsmine_rules_pattern_count(const newsmine_rules *r)

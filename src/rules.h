@@ -224,15 +224,16 @@ struct newsmine_rules {
 
     /* The rules' caseless codes are made once, at the first text in capitals
      * (most runs never see one, and compiling them would double the
-     * start-up): caseless_state 0 not yet, 1 made, -1 out of memory. The
+     * start-up): caseless_state 0 not yet, 1 made, -1 out of memory, -2 a
+     * pattern too large without case (checked at load above 40 KiB). The
      * only part of a loaded rule set that changes, under caseless_mu. */
     pthread_mutex_t caseless_mu;
     atomic_int caseless_state;
 };
 
 /* Makes every rule's caseless code (newsmine_rule.caseless) if not made
- * yet; any thread may call it at any time. NEWSMINE_OK or
- * NEWSMINE_ERR_NOMEM. */
+ * yet; any thread may call it at any time. NEWSMINE_OK, NEWSMINE_ERR_NOMEM,
+ * or NEWSMINE_ERR_RULES for a pattern that is too large without case. */
 newsmine_status newsmine_rules_caseless(const newsmine_rules *rules);
 
 /* Folds n bytes of text for lookups: lower case (Unicode), '-' as ' ',

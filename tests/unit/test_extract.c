@@ -220,6 +220,11 @@ static void test_gazetteer_windows_and_heads(void)
                   "{\"name\":\"Mali Air Force\",\"echelon\":\"air force\"}\n");
     CHECK_EXTRACT("Ariel Tyre spoke at Tyre University.",
                   "place 20 24 [Tyre] place:towns {\"kind\":\"city\"}\n");
+    /* a part of a hyphenated modifier has the word for context
+     * ("Tyre-based"), a part of a hyphenated name does not ("al-Tyre") */
+    CHECK_EXTRACT("The Tyre-based Ahmed group.",
+                  "place 4 8 [Tyre] place:towns {\"kind\":\"city\"}\n");
+    CHECK_EXTRACT("Ahmed al-Tyre spoke. Kim Jang-Tyre spoke.", "");
     /* a window does not end in the "-" token after an abbreviation */
     CHECK_EXTRACT("The U.S.-led force.",
                   "place 4 8 [U.S.] place:places {\"kind\":\"country\",\"country\":\"US\"}\n");

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DATA NEWSMINE_TEST_DATA "/unit/data/"
 
@@ -217,6 +218,43 @@ static void test_bad_case(void)
                       "case must be any, mixed or capitals, found \"sideways\"");
 }
 
+/* A pattern that compiles, but is too large once compiled without case
+ * (text in capitals): the error names the rule when it loads, unless the
+ * rule is marked case mixed. */
+static void test_too_large_without_case(void)
+{
+    char dir[] = "/tmp/newsmine-test-XXXXXX";
+    if (!mkdtemp(dir)) {
+        testlib_fail(__FILE__, __LINE__, "mkdtemp failed");
+        return;
+    }
+    char path[256];
+    snprintf(path, sizeof path, "%s/a.rules", dir);
+    for (int mixed = 0; mixed < 2; mixed++) {
+        FILE *f = fopen(path, "w");
+        if (!f) {
+            testlib_fail(__FILE__, __LINE__, "cannot write %s", path);
+            break;
+        }
+        fprintf(f, "rule big\n  type     count\n%s  trigger  kk\n  pattern  (?:kk",
+                mixed ? "  case     mixed\n" : "");
+        for (int i = 1; i < 8500; i++) /* 59,640 bytes compiled, over 64 KiB without case */
+            fputs("|kk", f);
+        fputs(")\nend\n", f);
+        fclose(f);
+        if (mixed) {
+            newsmine_rules *rules = NULL;
+            CHECK_INT(newsmine_rules_load(dir, &rules, NULL), NEWSMINE_OK);
+            newsmine_rules_free(rules);
+        } else {
+            check_error(__LINE__, dir, NEWSMINE_ERR_RULES, "a.rules", 1, 1,
+                        "too large when matched without case");
+        }
+    }
+    remove(path);
+    rmdir(dir);
+}
+
 static void test_unknown_define(void)
 {
     CHECK_RULES_ERROR("rules-bad-define-ref", "a.rules", 4, 24, "unknown definition \"UNKNOWN\"");
@@ -377,6 +415,7 @@ int main(void)
         TEST(test_unknown_type),
         TEST(test_bad_priority),
         TEST(test_bad_case),
+        TEST(test_too_large_without_case),
         TEST(test_unknown_define),
         TEST(test_unknown_list_reference),
         TEST(test_unknown_lookup_list),
