@@ -1420,6 +1420,18 @@ static newsmine_status resolve_lookups(loader *ld, pending_rule *p)
     return NEWSMINE_OK;
 }
 
+/* Prefilters for anchored rules; not for a rule of text in capitals only
+ * that its trigger words alone bring to few places: rare documents, where
+ * the analysis (of long lists: @ranks) would cost every start-up more than
+ * it saves. */
+static bool wants_prefilters(const newsmine_rule *rule)
+{
+    if (rule->trigger_classes & NEWSMINE_TRIGGER_SCAN) return false;
+    return rule->text_case != NEWSMINE_RULE_CAPITALS ||
+           (rule->trigger_classes &
+            (NEWSMINE_TRIGGER_NUMBER | NEWSMINE_TRIGGER_CAPITAL | NEWSMINE_TRIGGER_ANY));
+}
+
 static newsmine_status rule_end(loader *ld)
 {
     pending_rule *p = ld->open;
@@ -1455,7 +1467,7 @@ static newsmine_status rule_end(loader *ld)
                                .pattern = slot->pattern,
                                .len = strlen(slot->pattern),
                                .want_jit = slot->text_case != NEWSMINE_RULE_CAPITALS,
-                               .analyze = !(slot->trigger_classes & NEWSMINE_TRIGGER_SCAN),
+                               .analyze = wants_prefilters(slot),
                                .digits = (slot->trigger_classes &
                                           (NEWSMINE_TRIGGER_NUMBER | NEWSMINE_TRIGGER_ANY)) != 0};
             st = compiler_add(ld, j);
