@@ -54,7 +54,7 @@ struct newsmine_matcher {
     bool verify;
     unsigned long long verify_failures;
     const char *first_verify_failure;
-    bool capitals; /* the text is written in capitals: caseless codes, no prefilters */
+    bool capitals; /* the text is written in capitals: caseless codes (set_capitals) */
 };
 
 unsigned long long newsmine_now_ns(void)
@@ -103,12 +103,18 @@ static const pcre2_call rule_fns[128] = {
     ((jit) ? pcre2_jit_match(code, __VA_ARGS__) : pcre2_match(code, __VA_ARGS__))
 #endif
 
+/* The code the rule matches this text with: without case in capitals. */
+static const pcre2_code *rule_code(const newsmine_matcher *m, const newsmine_rule *rule)
+{
+    return m->capitals ? rule->caseless : rule->code;
+}
+
 /* pcre2_match, counted when profiling. */
 static int run_pcre2(newsmine_matcher *m, uint32_t rule_index, const char *text, size_t len,
                      size_t start)
 {
     const newsmine_rule *rule = &m->rules->rules[rule_index];
-    const pcre2_code *code = m->capitals ? rule->caseless : rule->code;
+    const pcre2_code *code = rule_code(m, rule);
     bool jit = m->capitals ? rule->caseless_jit : rule->jit;
     if (!m->stats)
         return PCRE2_MATCH(rule_index, jit, code, (PCRE2_SPTR)text, len, start, PCRE2_NO_UTF_CHECK,
@@ -408,8 +414,8 @@ static void try_rule_at(newsmine_matcher *m, uint32_t rule_index, const char *te
         if (m->stats) m->stats[rule_index].skipped++;
         if (m->verify) {
             /* the prefilter says no match: check it */
-            int vrc = pcre2_match(m->capitals ? rule->caseless : rule->code, (PCRE2_SPTR)text, len,
-                                  start, PCRE2_NO_UTF_CHECK, m->md, m->mcontext);
+            int vrc = pcre2_match(rule_code(m, rule), (PCRE2_SPTR)text, len, start,
+                                  PCRE2_NO_UTF_CHECK, m->md, m->mcontext);
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
             if (vrc > 0 && ov[1] > ov[0] && ends_at_boundary(text, len, ov[1]) &&
                 !m->verify_failures++)

@@ -1211,6 +1211,17 @@ static void locate_pattern_offset(const pending_rule *p, size_t offset, unsigned
     }
 }
 
+/* The rule's pattern compiled again with PCRE2_CASELESS, or NULL with
+ * PCRE2's error code in *code. */
+static pcre2_code *compile_without_case(const newsmine_rule *rule, int *code)
+{
+    uint32_t options = 0;
+    pcre2_pattern_info(rule->code, PCRE2_INFO_ARGOPTIONS, &options);
+    PCRE2_SIZE offset;
+    return pcre2_compile((PCRE2_SPTR)rule->pattern, PCRE2_ZERO_TERMINATED, options | PCRE2_CASELESS,
+                         code, &offset, NULL);
+}
+
 /* Compiled without case (text in capitals), a pattern grows: a literal k
  * or s by a byte (KELVIN SIGN, LONG S), a class by their entries; by a
  * third at most for a pattern of nothing else. One near PCRE2's 64 KiB
@@ -1225,12 +1236,8 @@ static newsmine_status check_caseless(loader *ld, pending_rule *p)
     pcre2_pattern_info(p->rule.code, PCRE2_INFO_SIZE, &size);
     if (p->rule.text_case == NEWSMINE_RULE_MIXED_CASE || size < CASELESS_CHECK_SIZE)
         return NEWSMINE_OK;
-    uint32_t options = 0;
-    pcre2_pattern_info(p->rule.code, PCRE2_INFO_ARGOPTIONS, &options);
     int code;
-    PCRE2_SIZE offset;
-    p->rule.caseless = pcre2_compile((PCRE2_SPTR)p->rule.pattern, PCRE2_ZERO_TERMINATED,
-                                     options | PCRE2_CASELESS, &code, &offset, NULL);
+    p->rule.caseless = compile_without_case(&p->rule, &code);
     if (p->rule.caseless) return NEWSMINE_OK;
     if (code == PCRE2_ERROR_NOMEMORY) return nomem(ld);
     PCRE2_UCHAR msg[256];
@@ -2149,21 +2156,12 @@ void newsmine_rules_free(newsmine_rules *r)
     free(r);
 }
 
-/* The same pattern with the same options plus PCRE2_CASELESS (unless made
- * while loading: check_caseless), and its JIT code: only memory can make it
- * fail. */
+/* The rule's caseless code (unless made while loading: check_caseless) and
+ * its JIT code. */
 static newsmine_status compile_caseless(newsmine_rule *rule)
 {
-    if (rule->caseless) {
-        rule->caseless_jit = pcre2_jit_compile(rule->caseless, PCRE2_JIT_COMPLETE) == 0;
-        return NEWSMINE_OK;
-    }
-    uint32_t options = 0;
-    pcre2_pattern_info(rule->code, PCRE2_INFO_ARGOPTIONS, &options);
-    int code;
-    PCRE2_SIZE offset;
-    rule->caseless = pcre2_compile((PCRE2_SPTR)rule->pattern, PCRE2_ZERO_TERMINATED,
-                                   options | PCRE2_CASELESS, &code, &offset, NULL);
+    int code = 0;
+    if (!rule->caseless) rule->caseless = compile_without_case(rule, &code);
     if (!rule->caseless)
         return code == PCRE2_ERROR_NOMEMORY ? NEWSMINE_ERR_NOMEM : NEWSMINE_ERR_RULES;
     rule->caseless_jit = pcre2_jit_compile(rule->caseless, PCRE2_JIT_COMPLETE) == 0;
@@ -2175,8 +2173,7 @@ newsmine_status newsmine_rules_caseless(const newsmine_rules *rules)
     /* made once under the lock, then only read: see caseless_state */
     newsmine_rules *r = (newsmine_rules *)rules;
     int state = atomic_load_explicit(&r->caseless_state, memory_order_acquire);
-    if (state)
-        return state > 0 ? NEWSMINE_OK : state == -2 ? NEWSMINE_ERR_RULES : NEWSMINE_ERR_NOMEM;
+    if (state) return (newsmine_status)(state - 1);
     pthread_mutex_lock(&r->caseless_mu);
     state = atomic_load_explicit(&r->caseless_state, memory_order_relaxed);
     if (!state) {
@@ -2184,11 +2181,11 @@ newsmine_status newsmine_rules_caseless(const newsmine_rules *rules)
         for (size_t i = 0; i < r->rule_count && !st; i++)
             if (r->rules[i].text_case != NEWSMINE_RULE_MIXED_CASE)
                 st = compile_caseless(&r->rules[i]);
-        state = st == NEWSMINE_ERR_RULES ? -2 : st ? -1 : 1;
+        state = (int)st + 1;
         atomic_store_explicit(&r->caseless_state, state, memory_order_release);
     }
     pthread_mutex_unlock(&r->caseless_mu);
-    return state > 0 ? NEWSMINE_OK : state == -2 ? NEWSMINE_ERR_RULES : NEWSMINE_ERR_NOMEM;
+    return (newsmine_status)(state - 1);
 }
 
 size_t newsmine_rules_pattern_count(const newsmine_rules *r)

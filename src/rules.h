@@ -224,8 +224,9 @@ struct newsmine_rules {
 
     /* The rules' caseless codes are made once, at the first text in capitals
      * (most runs never see one, and compiling them would double the
-     * start-up): caseless_state 0 not yet, 1 made, -1 out of memory, -2 a
-     * pattern too large without case (checked at load above 40 KiB). The
+     * start-up): caseless_state 0 not yet, else 1 + the status of making
+     * them (NEWSMINE_ERR_RULES: a pattern too large without case, checked
+     * at load above 40 KiB). The
      * only part of a loaded rule set that changes, under caseless_mu. */
     pthread_mutex_t caseless_mu;
     atomic_int caseless_state;
