@@ -186,10 +186,20 @@ size_t newsmine_utf8_encode(int32_t cp, unsigned char *out)
 
 size_t newsmine_utf8_count(const char *s, size_t n)
 {
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        count += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return count;
+    /* eight bytes at a time: a continuation byte is 10xxxxxx, so its top bit
+     * is set and the bit below it, shifted up into the top bit, is not */
+    const uint64_t tops = 0x8080808080808080u;
+    size_t continuations = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, sizeof w);
+        if (!(w & tops)) continue;
+        /* one bit per byte at most: the multiply sums them in the top byte */
+        continuations += (size_t)((((w & ~(w << 1) & tops) >> 7) * 0x0101010101010101u) >> 56);
+    }
+    for (; i < n; i++)
+        continuations += ((unsigned char)s[i] & 0xC0) == 0x80;
+    return n - continuations;
 }
 
 size_t newsmine_json_escape_byte(unsigned char c, bool short_bf, char *out)
@@ -233,6 +243,9 @@ bool newsmine_text_in_capitals(const char *s, size_t n)
         unsigned char c = (unsigned char)s[i];
         upper += c >= 'A' && c <= 'Z';
         lower += c >= 'a' && c <= 'z';
+        /* most text settles it early: even if every byte left were a
+         * capital, there would be too few of them */
+        if ((i & 63) == 63 && lower * 50 >= upper + (n - i - 1)) return false;
     }
     return upper >= 20 && lower * 50 < upper;
 }

@@ -154,6 +154,43 @@ static void test_longest_wins_and_yield(void)
                                   "{\"value\":12,\"noun\":\"troops\",\"category\":\"personnel\"}\n");
 }
 
+/* The word-at-a-time counts agree with the byte-by-byte definitions, at
+ * every length and alignment, on text mixing ASCII, multi-byte UTF-8 and
+ * the letters that decide text in capitals (a fixed pseudo-random walk). */
+static void test_byte_counts(void)
+{
+    static const char *const pieces[] = {
+        "A", "b", " ", "\xC3\xA9", "\xE2\x80\x94", "\xF0\x9F\x98\x80", "Z", "z", ".", "\x80"};
+    char text[700];
+    unsigned seed = 12345;
+    size_t n = 0;
+    while (n + 4 < sizeof text) {
+        seed = seed * 1103515245u + 12345u;
+        /* mostly capitals, so both answers of text_in_capitals occur */
+        const char *piece = (seed >> 16) % 8 ? "Q" : pieces[(seed >> 8) % 10];
+        memcpy(text + n, piece, strlen(piece));
+        n += strlen(piece);
+    }
+    int capitals_seen = 0, checked = 0;
+    for (size_t start = 0; start < 9; start++)
+        for (size_t len = 0; start + len <= n; len += 1 + len / 16) {
+            const char *s = text + start;
+            size_t chars = 0, upper = 0, lower = 0;
+            for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+                chars += (c & 0xC0) != 0x80;
+                upper += c >= 'A' && c <= 'Z';
+                lower += c >= 'a' && c <= 'z';
+            }
+            bool capitals = upper >= 20 && lower * 50 < upper;
+            capitals_seen += capitals;
+            checked++;
+            CHECK_INT(newsmine_utf8_count(s, len), chars);
+            CHECK_INT(newsmine_text_in_capitals(s, len), capitals);
+        }
+    CHECK(capitals_seen > 0 && capitals_seen < checked);
+}
+
 /* Text written in capitals: rules match without case, `case mixed` ones
  * do not run, `case capitals` ones run only there. */
 static void test_text_in_capitals(void)
@@ -395,6 +432,7 @@ int main(void)
         TEST(test_types_filter),
         TEST(test_longest_wins_and_yield),
         TEST(test_priority_breaks_ties),
+        TEST(test_byte_counts),
         TEST(test_text_in_capitals),
         TEST(test_veto_among_kept),
         TEST(test_veto_drops_what_it_holds),
