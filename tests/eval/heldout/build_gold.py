@@ -7,7 +7,7 @@ the articles of SHARED/data/military_news/articles.jsonl.
     python3 tests/eval/heldout/build_gold.py ../shared /tmp/heldout.jsonl [SET...]
     build/newsmine eval /tmp/heldout.jsonl
 
-SET is set1 or set2 (default: both). Each holds 24 articles drawn at random
+SET is set1, set2 or set3 (default: all). Each holds 24 articles drawn at random
 by corpus (MUC-3/4 wire reports written in capitals, FNC-1, TimeBank, re3d,
 WikiEvents) and annotated to ANNOTATION.md by helpers who saw neither the
 rules nor newsmine's output; "name" norms are left out. set1 was then used
@@ -21,9 +21,9 @@ import sys
 
 def main():
     if len(sys.argv) < 3:
-        sys.exit("usage: build_gold.py SHARED_DIR OUT.jsonl [set1|set2...]")
+        sys.exit("usage: build_gold.py SHARED_DIR OUT.jsonl [set1|set2|set3...]")
     here = os.path.dirname(os.path.abspath(__file__))
-    sets = sys.argv[3:] or ["set1", "set2"]
+    sets = sys.argv[3:] or ["set1", "set2", "set3"]
     articles = os.path.join(sys.argv[1], "data", "military_news", "articles.jsonl")
     texts = {}
     with open(articles, encoding="utf-8") as f:
