@@ -123,7 +123,8 @@ static uint32_t *sentence_ids(const newsmine_token *tokens, size_t n, newsmine_a
 }
 
 /* "6 officers in A, 2 in B": a count without its noun takes the noun of the
- * count before it in the same sentence. */
+ * count before it in the same sentence, or else its rule's default_noun
+ * ("496 had been killed": people), which never reaches the output. */
 static newsmine_status carry_count_nouns(const newsmine_candidate *kept, newsmine_norm *norms,
                                          size_t n, const uint32_t *sentence)
 {
@@ -132,17 +133,23 @@ static newsmine_status carry_count_nouns(const newsmine_candidate *kept, newsmin
     for (size_t i = 0; i < n; i++) {
         if (kept[i].type != NEWSMINE_COUNT) continue;
         uint32_t s = kept[i].token == UINT32_MAX ? UINT32_MAX - 1 : sentence[kept[i].token];
-        if (newsmine_norm_get(&norms[i], "noun")) {
-            last = &norms[i];
-            last_sentence = s;
-            continue;
+        const char *default_noun = newsmine_norm_get(&norms[i], "default_noun");
+        if (default_noun) newsmine_norm_remove(&norms[i], "default_noun");
+        newsmine_status st = NEWSMINE_OK;
+        if (!newsmine_norm_get(&norms[i], "noun")) {
+            if (last && s == last_sentence) {
+                st = newsmine_norm_set(&norms[i], "noun", newsmine_norm_get(last, "noun"));
+                const char *category = newsmine_norm_get(last, "category");
+                if (!st && category && !newsmine_norm_get(&norms[i], "category"))
+                    st = newsmine_norm_set(&norms[i], "category", category);
+                if (st) return st;
+                continue;
+            }
+            if (!default_noun) continue; /* left without a noun: dropped later */
+            if ((st = newsmine_norm_set(&norms[i], "noun", default_noun))) return st;
         }
-        if (!last || s != last_sentence) continue; /* left without a noun: dropped later */
-        newsmine_status st = newsmine_norm_set(&norms[i], "noun", newsmine_norm_get(last, "noun"));
-        const char *category = newsmine_norm_get(last, "category");
-        if (!st && category && !newsmine_norm_get(&norms[i], "category"))
-            st = newsmine_norm_set(&norms[i], "category", category);
-        if (st) return st;
+        last = &norms[i];
+        last_sentence = s;
     }
     return NEWSMINE_OK;
 }

@@ -36,7 +36,7 @@ newsmine_status newsmine_norm_set(newsmine_norm *norm, const char *key, const ch
     return NEWSMINE_OK;
 }
 
-static void norm_remove(newsmine_norm *norm, const char *key)
+void newsmine_norm_remove(newsmine_norm *norm, const char *key)
 {
     for (size_t i = 0; i < norm->count; i++)
         if (same_name(norm->pairs[i].key, key)) {
@@ -529,7 +529,7 @@ newsmine_status newsmine_norm_build(const newsmine_rules *rules, const newsmine_
         st = apply_lookup(&b, i);
     if (!st) st = copy_named_groups(&b);
     if (!st) st = normalize_type(&b);
-    if (st == NEWSMINE_OK) norm_remove(out, "ambiguous");
+    if (st == NEWSMINE_OK) newsmine_norm_remove(out, "ambiguous");
     return st;
 }
 

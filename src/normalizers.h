@@ -29,6 +29,8 @@ newsmine_status newsmine_norm_build(const newsmine_rules *rules, const newsmine_
 
 const char *newsmine_norm_get(const newsmine_norm *norm, const char *key);
 newsmine_status newsmine_norm_set(newsmine_norm *norm, const char *key, const char *json);
+/* Drops key and its value, if present. */
+void newsmine_norm_remove(newsmine_norm *norm, const char *key);
 
 /* Renders norm as a JSON object in the type's key order, into arena. */
 newsmine_status newsmine_norm_render(const newsmine_norm *norm, newsmine_type type,
