@@ -576,10 +576,27 @@ static bool in_modifier_compound(const char *text, const newsmine_token *tok, co
     return false;
 }
 
-/* The entries of a folded key's chain that match the window: written as
- * in the text (exact, the first pass), or folded where the gazetteer's case
- * policy allows it (the second pass); one candidate a gazetteer. */
-static void add_gaz_chain(newsmine_matcher *m, uint32_t head, bool exact, const char *joined,
+/* How a name is compared with a window, pass by pass: as written, then as
+ * written but that a hyphen and a space stand for each other (as they do in
+ * the folded text: "Al Bukamal" is "Al-Bukamal"), then folded. */
+typedef enum gaz_pass { AS_WRITTEN, DASH_OR_SPACE, FOLDED } gaz_pass;
+
+static bool written_alike(const char *name, size_t name_len, const char *joined, size_t n,
+                          gaz_pass pass)
+{
+    if (name_len != n) return false;
+    if (pass == AS_WRITTEN) return memcmp(name, joined, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (name[i] != joined[i] &&
+            !((name[i] == '-' || name[i] == ' ') && (joined[i] == '-' || joined[i] == ' ')))
+            return false;
+    return true;
+}
+
+/* The entries of a folded key's chain that match the window as the pass
+ * compares them (folded only where the gazetteer's case policy allows it);
+ * one candidate a gazetteer. */
+static void add_gaz_chain(newsmine_matcher *m, uint32_t head, gaz_pass pass, const char *joined,
                           size_t n, const gaz_window *w, const char *text,
                           const newsmine_token *tokens, size_t count, unsigned types,
                           unsigned *seen, unsigned *found)
@@ -591,10 +608,10 @@ static void add_gaz_chain(newsmine_matcher *m, uint32_t head, bool exact, const 
         const newsmine_gazetteer *g = &m->rules->gazetteers[entry->gazetteer];
         if (!(types & (1u << g->type)) || (entry->gazetteer < 32 && (*seen >> entry->gazetteer) & 1))
             continue;
-        if (exact && (entry->key_len != n || memcmp(entry->key, joined, n) != 0)) continue;
+        if (pass != FOLDED && !written_alike(entry->key, entry->key_len, joined, n, pass)) continue;
         /* text in capitals has no other case to match an exact name in */
-        if (!exact && ((g->case_policy == NEWSMINE_CASE_EXACT && !(m->capitals && upper)) ||
-                       (g->case_policy == NEWSMINE_CASE_TITLE && !upper)))
+        if (pass == FOLDED && ((g->case_policy == NEWSMINE_CASE_EXACT && !(m->capitals && upper)) ||
+                               (g->case_policy == NEWSMINE_CASE_TITLE && !upper)))
             continue;
         if (!ambiguous_ok(m, g, entry->row, text, tokens, count, i, k, upper)) continue;
         if (g->isolated && k == 1 && !upper && !in_modifier_compound(text, &tokens[i], w) &&
@@ -623,8 +640,11 @@ static unsigned lookup_window(newsmine_matcher *m, const gaz_window *w, const ch
 {
     unsigned found = 0;
     unsigned seen = 0;
-    add_gaz_chain(m, head, true, joined, n, w, text, tokens, count, types, &seen, &found);
-    add_gaz_chain(m, head, false, joined, n, w, text, tokens, count, types, &seen, &found);
+    add_gaz_chain(m, head, AS_WRITTEN, joined, n, w, text, tokens, count, types, &seen, &found);
+    /* a name written otherwise only where none of its type is written so */
+    add_gaz_chain(m, head, DASH_OR_SPACE, joined, n, w, text, tokens, count, types & ~found, &seen,
+                  &found);
+    add_gaz_chain(m, head, FOLDED, joined, n, w, text, tokens, count, types, &seen, &found);
     return found;
 }
 

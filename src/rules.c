@@ -1758,6 +1758,19 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
                 if (we->gaz_max_tokens < tokens) we->gaz_max_tokens = tokens;
                 if (single) we->gaz_single = 1;
             }
+            /* a hyphenated first token ("Deir-Attiya") also opens the window
+             * of its words written apart ("Deir Attiya"), as many tokens as
+             * the folded name has words */
+            const char *gap = fwn ? memchr(fw, ' ', fwn) : NULL;
+            newsmine_word_entry *part = NULL;
+            if (!st && gap &&
+                !(st = word_entry_for(ld, fw, (size_t)(gap - fw), &ib->entries, &ib->count,
+                                      &ib->cap, &part))) {
+                uint32_t words = 1;
+                for (size_t p = 0; p < flen; p++)
+                    words += folded[p] == ' ';
+                if (part->gaz_max_tokens < words) part->gaz_max_tokens = words;
+            }
             if (!st && memchr(folded, ' ', flen)) {
                 st = add_gaz_name(ld, folded, flen, e);
             } else if (!st && flen) { /* no space: the word's entry holds the chain */

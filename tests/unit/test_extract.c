@@ -262,6 +262,11 @@ static void test_gazetteer_windows_and_heads(void)
     CHECK_EXTRACT("The Tyre-based Ahmed group.",
                   "place 4 8 [Tyre] place:towns {\"kind\":\"city\"}\n");
     CHECK_EXTRACT("Ahmed al-Tyre spoke. Kim Jang-Tyre spoke.", "");
+    /* a hyphen in a name as written matches a space, and the other way */
+    CHECK_EXTRACT(
+        "From Deir Attiya to Deir-Attiya.",
+        "place 5 16 [Deir Attiya] place:places {\"kind\":\"city\",\"country\":\"SY\"}\n"
+        "place 20 31 [Deir-Attiya] place:places {\"kind\":\"city\",\"country\":\"SY\"}\n");
     /* a window does not end in the "-" token after an abbreviation */
     CHECK_EXTRACT("The U.S.-led force.",
                   "place 4 8 [U.S.] place:places {\"kind\":\"country\",\"country\":\"US\"}\n");
