@@ -227,6 +227,18 @@ def main():
     w, ws, r, _ = measure([a.scan, table, a.corpus, "200"], a.runs)
     row("pcre2-jit, 200 country names", w, ws, r)
 
+    # newsmine's own floor: reading, decoding, normalising, tokenising and the
+    # matcher's walk over the tokens, with one rule that never matches
+    floor_dir = tempfile.mkdtemp(prefix="newsmine-floor-")
+    try:
+        with open(os.path.join(floor_dir, "floor.rules"), "w", encoding="utf-8") as f:
+            f.write("rule never\n  type org\n  trigger Zeppelinwerk\n  pattern Zeppelinwerk\nend\n")
+        w, ws, r, _ = measure([a.bin, "--rules", floor_dir, "--quiet", "--threads", "1", a.corpus],
+                              a.runs)
+        row("newsmine floor: 1 rule, no match", w, ws, r)
+    finally:
+        shutil.rmtree(floor_dir, ignore_errors=True)
+
     # newsmine, all rules
     base = [a.bin, "--rules", a.rules, "--stats", "--quiet"]
     one = None
