@@ -772,7 +772,7 @@ DEMONYMS = {
     "BI": ["Burundian"], "BJ": ["Beninese"], "BN": ["Bruneian"], "BO": ["Bolivian"],
     "BR": ["Brazilian"], "BS": ["Bahamian"], "BT": ["Bhutanese"], "BW": ["Botswanan"],
     "BY": ["Belarusian", "Belarusan", "Byelorussian"], "BZ": ["Belizean"],
-    "CA": ["Canadian"], "CD": ["Congolese"], "CF": ["Central African"],
+    "CA": ["Canadian"], "CD": ["Congolese", "Zairean", "Zairian"], "CF": ["Central African"],
     "CG": ["Congolese"],
     "CH": ["Swiss"], "CI": ["Ivorian"], "CL": ["Chilean"], "CM": ["Cameroonian"],
     "CN": ["Chinese"], "CO": ["Colombian"], "CR": ["Costa Rican"], "CU": ["Cuban"],
