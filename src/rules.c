@@ -1758,6 +1758,16 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
                 if (we->gaz_max_tokens < tokens) we->gaz_max_tokens = tokens;
                 if (single) we->gaz_single = 1;
             }
+            if (!st && memchr(folded, ' ', flen)) {
+                st = add_gaz_name(ld, folded, flen, e);
+            } else if (!st && flen) { /* no space: the word's entry holds the chain */
+                if (!single)
+                    st = word_entry_for(ld, folded, flen, &ib->entries, &ib->count, &ib->cap, &we);
+                if (!st && we->gaz_head == UINT32_MAX)
+                    we->gaz_head = e;
+                else if (!st)
+                    chain_entry(r, we->gaz_head, e);
+            }
             /* a hyphenated first token ("Deir-Attiya") also opens the window
              * of its words written apart ("Deir Attiya"), as many tokens as
              * the folded name has words */
@@ -1770,16 +1780,6 @@ static newsmine_status index_gazetteers(loader *ld, index_builder *ib)
                 for (size_t p = 0; p < flen; p++)
                     words += folded[p] == ' ';
                 if (part->gaz_max_tokens < words) part->gaz_max_tokens = words;
-            }
-            if (!st && memchr(folded, ' ', flen)) {
-                st = add_gaz_name(ld, folded, flen, e);
-            } else if (!st && flen) { /* no space: the word's entry holds the chain */
-                if (!single)
-                    st = word_entry_for(ld, folded, flen, &ib->entries, &ib->count, &ib->cap, &we);
-                if (!st && we->gaz_head == UINT32_MAX)
-                    we->gaz_head = e;
-                else if (!st)
-                    chain_entry(r, we->gaz_head, e);
             }
         }
     }
