@@ -517,7 +517,7 @@ PLACE_DENY = set("""
 Can Same Than Come Much Along Say Buy Most Time God Best Police Date Union Republic
 Central Federal University Officer Normal Mine Man Bush Deal Save Bank Metro Downtown
 Uptown Independence Mission Opportunity Enterprise Surprise Pop Rich Golden Green Summit
-Holiday Superior Liberal Marks Hire Begun Goes Mile Bear Hook Boom Humble Parole Midway
+Holiday Superior Liberal Marks Hire Begun Goes Mile Bear Hook Boom Humble Parole Midway Olympic
 Defiance Spring Springs Salt Tank Pen Dig Gap Temple Sue Drama Bra Semi Anew Awash
 Gay Boo Bah Sim Along Annex Crystal Alliance Converse Anthem Coin Manage Eagle Sunrise
 Sunset Plantation Centennial Paramount Vista Concord Wedding Worms Brick Cove Bake Horn
@@ -782,7 +782,7 @@ DEMONYMS = {
     "EE": ["Estonian"], "EG": ["Egyptian"], "ER": ["Eritrean"], "ES": ["Spanish"],
     "ET": ["Ethiopian"], "FI": ["Finnish"], "FJ": ["Fijian"], "FM": ["Micronesian"],
     "FR": ["French"], "GA": ["Gabonese"],
-    "GB": ["British", "UK", "U.K.", "Scottish", "Welsh"],
+    "GB": ["British", "UK", "U.K.", "English", "Scottish", "Welsh"],
     "GD": ["Grenadian"], "GE": ["Georgian"], "GH": ["Ghanaian"], "GL": ["Greenlandic"],
     "GM": ["Gambian"], "GN": ["Guinean"], "GQ": ["Equatorial Guinean", "Equatoguinean"],
     "GR": ["Greek", "Hellenic"], "GT": ["Guatemalan"], "GW": ["Bissau-Guinean"],
