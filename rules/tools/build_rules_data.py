@@ -760,7 +760,7 @@ RANK_SKIP = {"AB", "SA", "SN", "SR", "MG", "BG", "LG", "PO", "WO", "CCM", "SMA",
 
 # ---------------------------------------------------------------------------
 # Demonyms (nationality adjectives and attributive short forms), by ISO code.
-# "" = no single state (Korean, Soviet, Yugoslav).
+# "" = no single state (Korean, Soviet, Yugoslav, Kurdish).
 # ---------------------------------------------------------------------------
 DEMONYMS = {
     "AD": ["Andorran"], "AE": ["Emirati"], "AF": ["Afghan"], "AG": ["Antiguan"],
@@ -826,7 +826,7 @@ DEMONYMS = {
     "VE": ["Venezuelan"], "VN": ["Vietnamese"], "VU": ["Ni-Vanuatu"], "WS": ["Samoan"],
     "XK": ["Kosovar", "Kosovan"], "YE": ["Yemeni"], "ZA": ["South African"],
     "ZM": ["Zambian"], "ZW": ["Zimbabwean"],
-    "": ["Korean", "Soviet", "Yugoslav", "Czechoslovak"],
+    "": ["Korean", "Soviet", "Yugoslav", "Czechoslovak", "Kurdish"],
 }
 # Where a demonym fits several states, the first code listed here wins.
 DEMONYM_PREFER = {"Dominican": "DO", "Congolese": "CD"}
@@ -1392,7 +1392,7 @@ Notes:
   master sergeant); empty for police ranks and where armies differ.
 - `demonyms.tsv`: nationality adjectives and attributive forms (Syrian, U.S.)
   with the state's code, for unit rules ("Syrian army") and norm.country; they
-  are not places. `country` is empty for Korean, Soviet, Yugoslav, Czechoslovak.
+  are not places. `country` is empty for Korean, Soviet, Yugoslav, Czechoslovak, Kurdish.
 
 ## Hand-written files
 
