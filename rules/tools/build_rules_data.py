@@ -30,6 +30,7 @@ and no timestamps are written.
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import re
@@ -1255,6 +1256,15 @@ def build_places(data, reg, amb, words, demonym_names, report):
     return ci
 
 
+# Abbreviations of the words of rank titles, as news writes them
+RANK_WORD_ABBR = {
+    "Sergeant": ["Sgt.", "Sgt"], "Major": ["Maj.", "Maj"], "Lieutenant": ["Lt.", "Lt"],
+    "General": ["Gen.", "Gen"], "Colonel": ["Col.", "Col"], "Brigadier": ["Brig.", "Brig"],
+    "Admiral": ["Adm.", "Adm"], "Commander": ["Cmdr.", "Cdr."], "Captain": ["Capt."],
+    "Corporal": ["Cpl."], "Private": ["Pvt."],
+}
+
+
 def build_ranks(data):
     rows = {}       # casefold -> row
     def add(name, rank, code):
@@ -1284,6 +1294,17 @@ def build_ranks(data):
             ab = clean(r["abbreviation"])
             if ab and len(ab) >= 3 and not ab.isdigit():
                 add(ab, canon, code)
+    # titles of several words written half abbreviated ("Command Sgt. Major",
+    # "Lt. Colonel", "Maj. General"): every mix of full and abbreviated words
+    for row in list(rows.values()):
+        words = row["name"].split(" ")
+        if len(words) < 2 or len(words) > 4:
+            continue
+        forms = [[w] + RANK_WORD_ABBR.get(w, []) for w in words]
+        if all(len(f) == 1 for f in forms):
+            continue
+        for combo in itertools.product(*forms):
+            add(" ".join(combo), row["rank"], row["code"])
     return list(rows.values())
 
 
