@@ -1417,8 +1417,9 @@ Notes:
 
 ## Hand-written files
 
-`given-names.tsv` (given names that start a person's name), like
-`person-titles.tsv`, `count-nouns.tsv` and the other tables not listed above,
+`given-names.tsv` and `given-names-more.tsv` (given names that start a
+person's name), like `person-titles.tsv`, `count-nouns.tsv` and the other
+tables not listed above,
 is written by hand for newsmine from general knowledge and is not generated:
 edit it directly.
 """
