@@ -613,6 +613,11 @@ static void add_gaz_chain(newsmine_matcher *m, uint32_t head, gaz_pass pass, con
         if (pass == FOLDED && ((g->case_policy == NEWSMINE_CASE_EXACT && !(m->capitals && upper)) ||
                                (g->case_policy == NEWSMINE_CASE_TITLE && !upper)))
             continue;
+        /* in mixed text a word of three capitals is an abbreviation ("INA",
+         * the Iraqi news agency), not a town's name written in capitals
+         * ("Ina"); countries keep theirs ("BIH") */
+        if (pass == FOLDED && g->isolated && !m->capitals && k == 1 && w->end - w->start <= 3)
+            continue;
         if (!ambiguous_ok(m, g, entry->row, text, tokens, count, i, k, upper)) continue;
         if (g->isolated && k == 1 && !upper && !in_modifier_compound(text, &tokens[i], w) &&
             touches_name(g, text, tokens, count, i))

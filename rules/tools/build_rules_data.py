@@ -501,7 +501,7 @@ Jefferson Monroe
 AMBIGUITY_ALLOW = set("""
 Washington America Mecca China Turkey Guinea Niger Chile Japan Morocco Shanghai Muscat
 Tangier Astrakhan Bologna Wellington Liege Cologne Madras Carpi Wales Virginia Brittany
-Arctic Pacific
+Arctic Pacific Milan Sofia
 """.split())
 
 # Always flagged.
@@ -519,6 +519,7 @@ Can Same Than Come Much Along Say Buy Most Time God Best Police Date Union Repub
 Central Federal University Officer Normal Mine Man Bush Deal Save Bank Metro Downtown
 Uptown Independence Mission Opportunity Enterprise Surprise Pop Rich Golden Green Summit
 Holiday Superior Liberal Marks Hire Begun Goes Mile Bear Hook Boom Humble Parole Midway Olympic
+Obama
 Defiance Spring Springs Salt Tank Pen Dig Gap Temple Sue Drama Bra Semi Anew Awash
 Gay Boo Bah Sim Along Annex Crystal Alliance Converse Anthem Coin Manage Eagle Sunrise
 Sunset Plantation Centennial Paramount Vista Concord Wedding Worms Brick Cove Bake Horn
@@ -874,16 +875,33 @@ def load_words(path):
     return words, True
 
 
+def load_given_names(rules_dir):
+    """The hand-written given names (given-names*.tsv): a place that is also
+    a first name ("Hassan", "Andreas") needs a context word."""
+    names = set()
+    for fn in ("given-names.tsv", "given-names-more.tsv"):
+        path = os.path.join(rules_dir, fn)
+        if not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                line = line.rstrip("\n")
+                if line and not line.startswith("#") and line != "name":
+                    names.add(line.split("\t")[0])
+    return frozenset(names)
+
+
 class Ambiguity:
-    def __init__(self, words):
+    def __init__(self, words, given_names=frozenset()):
         self.words = words
+        self.given_names = given_names
 
     def __call__(self, name):
         if name in AMBIGUITY_FORCE:
             return True
         if name in AMBIGUITY_ALLOW:
             return False
-        if name in MONTHS_DAYS or name in PERSON_NAMES:
+        if name in MONTHS_DAYS or name in PERSON_NAMES or name in self.given_names:
             return True
         # upper-case abbreviations and names with no lower-case letter after
         # the first are not words as written
@@ -1440,7 +1458,7 @@ def main():
             die("%s has no %s/ directory" % (args.data, sub))
 
     words, have_words = load_words(args.words)
-    amb = Ambiguity(words)
+    amb = Ambiguity(words, load_given_names(out))
     report = {}
 
     demonym_rows = build_demonyms()

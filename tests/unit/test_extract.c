@@ -267,6 +267,11 @@ static void test_gazetteer_windows_and_heads(void)
         "From Deir Attiya to Deir-Attiya.",
         "place 5 16 [Deir Attiya] place:places {\"kind\":\"city\",\"country\":\"SY\"}\n"
         "place 20 31 [Deir-Attiya] place:places {\"kind\":\"city\",\"country\":\"SY\"}\n");
+    /* three capitals in mixed text are an abbreviation, not a town's name
+     * in capitals; in a headline a longer name is the place (GOMA) */
+    CHECK_EXTRACT("The agency INA said Ina and GOMA were calm.",
+                  "place 20 23 [Ina] place:towns {\"kind\":\"city\"}\n"
+                  "place 28 32 [GOMA] place:places {\"kind\":\"city\",\"country\":\"CD\"}\n");
     /* a window does not end in the "-" token after an abbreviation */
     CHECK_EXTRACT("The U.S.-led force.",
                   "place 4 8 [U.S.] place:places {\"kind\":\"country\",\"country\":\"US\"}\n");
