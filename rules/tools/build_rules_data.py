@@ -1274,12 +1274,12 @@ def build_places(data, reg, amb, words, demonym_names, report):
     return ci
 
 
-# Abbreviations of the words of rank titles, as news writes them
+# Abbreviations of the words of rank titles, as news writes them half
+# abbreviated (the dotted forms only: each variant lengthens the rank
+# patterns, and start-up with them)
 RANK_WORD_ABBR = {
-    "Sergeant": ["Sgt.", "Sgt"], "Major": ["Maj.", "Maj"], "Lieutenant": ["Lt.", "Lt"],
-    "General": ["Gen.", "Gen"], "Colonel": ["Col.", "Col"], "Brigadier": ["Brig.", "Brig"],
-    "Admiral": ["Adm.", "Adm"], "Commander": ["Cmdr.", "Cdr."], "Captain": ["Capt."],
-    "Corporal": ["Cpl."], "Private": ["Pvt."],
+    "Sergeant": ["Sgt."], "Major": ["Maj."], "Lieutenant": ["Lt."], "General": ["Gen."],
+    "Colonel": ["Col."], "Brigadier": ["Brig."], "Admiral": ["Adm."], "Commander": ["Cmdr."],
 }
 
 
