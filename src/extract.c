@@ -137,13 +137,12 @@ static newsmine_status carry_count_nouns(const newsmine_candidate *kept, newsmin
         if (default_noun) newsmine_norm_remove(&norms[i], "default_noun");
         newsmine_status st = NEWSMINE_OK;
         if (!newsmine_norm_get(&norms[i], "noun")) {
+            const char *category = last ? newsmine_norm_get(last, "category") : NULL;
             /* a count of harmed people takes only a noun of people */
-            const char *last_category = last ? newsmine_norm_get(last, "category") : NULL;
-            bool people = last_category && (strcmp(last_category, "\"personnel\"") == 0 ||
-                                            strcmp(last_category, "\"casualties\"") == 0);
+            bool people = category && (strcmp(category, "\"personnel\"") == 0 ||
+                                       strcmp(category, "\"casualties\"") == 0);
             if (last && s == last_sentence && (!default_noun || people)) {
                 st = newsmine_norm_set(&norms[i], "noun", newsmine_norm_get(last, "noun"));
-                const char *category = newsmine_norm_get(last, "category");
                 if (!st && category && !newsmine_norm_get(&norms[i], "category"))
                     st = newsmine_norm_set(&norms[i], "category", category);
                 if (st) return st;

@@ -402,8 +402,10 @@ static void try_rule_at(newsmine_matcher *m, uint32_t rule_index, const char *te
                         uint32_t start, uint32_t token, unsigned types)
 {
     const newsmine_rule *rule = &m->rules->rules[rule_index];
+    /* (whether the rule runs on this text at all, prepare() put in rule_live,
+     * which both callers read) */
     if (!(types & (1u << rule->type)) || m->last_start[rule_index] == start + 1 ||
-        m->last_start[rule_index] == RULE_STOPPED || !runs_on_text(m, rule))
+        m->last_start[rule_index] == RULE_STOPPED)
         return;
     m->last_start[rule_index] = start + 1;
     /* the first bytes are the case-sensitive pattern's: not asked in text in

@@ -226,8 +226,8 @@ struct newsmine_rules {
      * (most runs never see one, and compiling them would double the
      * start-up): caseless_state 0 not yet, else 1 + the status of making
      * them (NEWSMINE_ERR_RULES: a pattern too large without case, checked
-     * at load above 40 KiB). The
-     * only part of a loaded rule set that changes, under caseless_mu. */
+     * at load above 40 KiB). The only part of a loaded rule set that
+     * changes, under caseless_mu. */
     pthread_mutex_t caseless_mu;
     atomic_int caseless_state;
 };
